@@ -1,0 +1,56 @@
+/**
+ * @module http/app
+ * Assembles the Express application: request context, security headers, JSON bodies, routes,
+ * and the problem handler last.
+ */
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { EndpointCatalog } from '../definitions/catalog';
+import type { Logger } from '../logging/logger';
+import type { ProviderRegistry } from '../providers/registry';
+import type { EndpointStore } from '../storage/store';
+import { adminRoutes } from './admin-routes';
+import { requireAdmin } from './auth';
+import { docsRouter } from './docs-route';
+import { endpointRoutes } from './endpoint-routes';
+import { jsonBody } from './json-body';
+import { opsRoutes } from './ops-routes';
+import { requestContext } from './request-id';
+import { notFound, problemHandler } from './problem';
+import './context';
+
+export interface AppOptions {
+  store: EndpointStore;
+  catalog: EndpointCatalog;
+  registry: ProviderRegistry;
+  logger: Logger;
+  adminToken: string;
+  /** Request body limit in bytes. */
+  bodyLimitBytes: number;
+}
+
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestContext(options.logger));
+  app.use(
+    helmet({
+      crossOriginEmbedderPolicy: false,
+      // The docs page must work over plain HTTP on any host, not only localhost.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
+  app.use(jsonBody({ limitBytes: options.bodyLimitBytes }));
+
+  app.use(opsRoutes(options));
+  app.use(docsRouter({ specUrl: '/openapi.json' }));
+  app.use('/admin', requireAdmin(options.adminToken), adminRoutes(options));
+  app.use(endpointRoutes(options));
+
+  app.use(notFound());
+  app.use(problemHandler());
+  return app;
+}

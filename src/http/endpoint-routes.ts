@@ -1,0 +1,134 @@
+/**
+ * @module http/endpoint-routes
+ * The generated endpoints: `POST /v1/{name}`. Resolves the served version from the catalog,
+ * so a publish, change or retirement takes effect without a restart.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { CatalogEntry, EndpointCatalog } from '../definitions/catalog';
+import type { CompiledEndpoint } from '../definitions/compile';
+import { AppError } from '../errors/app-error';
+import { invokeEndpoint } from '../invocation/invoke-endpoint';
+import type { ProviderRegistry } from '../providers/registry';
+import type { AttemptRecord } from '../providers/types';
+import { exceedsDepth, toFieldErrors } from '../validation/schema-errors';
+import { credentialOf, sameSecret } from './auth';
+
+export interface EndpointRoutesOptions {
+  catalog: EndpointCatalog;
+  registry: ProviderRegistry;
+  adminToken: string;
+}
+
+/** Inputs may nest at most this deep (API.md section 5). */
+const MAX_INPUT_DEPTH = 64;
+
+export function endpointRoutes(options: EndpointRoutesOptions): Router {
+  const router = Router();
+  router.post('/v1/:name', (req, res) => serveEndpoint(options, req, res));
+  router.all('/v1/:name', (req, res) => {
+    res.setHeader('Allow', 'POST');
+    throw new AppError('method_not_allowed', `Generated endpoints answer POST, not ${req.method}.`);
+  });
+  return router;
+}
+
+async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: Response) {
+  const entry = resolve(options.catalog, String(req.params.name));
+  const endpoint = entry.served!;
+  req.facts.endpoint = endpoint.name;
+  req.facts.version = endpoint.version;
+  res.setHeader('Promptgate-Version', String(endpoint.version));
+  setDeprecationHeaders(res, entry);
+  res.setHeader('Promptgate-Cache', 'off');
+  authorize(options, req, endpoint);
+
+  const input = checkInput(endpoint, req.body);
+
+  const attempts: AttemptRecord[] = [];
+  const abort = abortOnDisconnect(req, res);
+  try {
+    const result = await invokeEndpoint({
+      endpoint,
+      input,
+      registry: options.registry,
+      signal: abort.signal,
+      attempts,
+    });
+    res.setHeader('Promptgate-Model', result.model);
+    if (result.finishReason !== 'stop') {
+      res.setHeader('Promptgate-Finish-Reason', result.finishReason);
+    }
+    req.facts.usage = result.usage;
+    res.setHeader('Promptgate-Attempts', String(attempts.length));
+    res.status(200).json(result.output);
+  } catch (error) {
+    const model = (error as AppError).extensions?.model;
+    if (typeof model === 'string') res.setHeader('Promptgate-Model', model);
+    res.setHeader('Promptgate-Attempts', String(attempts.length));
+    throw error;
+  } finally {
+    abort.done();
+    req.facts.attempts = attempts.map((a) => `${a.provider}:${a.status ?? a.outcome}`);
+  }
+}
+
+function resolve(catalog: EndpointCatalog, name: string): CatalogEntry {
+  const entry = catalog.get(name);
+  if (entry?.state.status === 'retired') {
+    throw new AppError('endpoint_retired', `The endpoint "${name}" has been retired.`);
+  }
+  if (!entry?.served) {
+    throw new AppError('endpoint_not_found', `No published endpoint is named "${name}".`);
+  }
+  return entry;
+}
+
+function authorize(options: EndpointRoutesOptions, req: Request, endpoint: CompiledEndpoint) {
+  if (endpoint.definition.auth === 'public') return;
+  const credential = credentialOf(req);
+  if (!credential) {
+    throw new AppError('unauthorized', 'This endpoint needs a key: send it as a bearer token.');
+  }
+  // TODO: consumer keys (POST /admin/keys) are a later issue; until then the admin token calls.
+  if (!sameSecret(credential, options.adminToken)) {
+    throw new AppError('unauthorized', 'The credential is unknown, revoked or expired.');
+  }
+}
+
+function checkInput(endpoint: CompiledEndpoint, body: unknown): unknown {
+  if (body === undefined) {
+    throw new AppError('input_invalid', 'The body is empty; send the input as a JSON object.', {
+      errors: [{ path: '', message: 'is required' }],
+    });
+  }
+  if (exceedsDepth(body, MAX_INPUT_DEPTH)) {
+    throw new AppError('input_invalid', `The input nests deeper than ${MAX_INPUT_DEPTH} levels.`, {
+      errors: [{ path: '', message: `nests deeper than ${MAX_INPUT_DEPTH} levels` }],
+    });
+  }
+  if (!endpoint.validateInput(body)) {
+    const errors = toFieldErrors(endpoint.validateInput.errors);
+    const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
+    throw new AppError('input_invalid', `The input has ${count}.`, { errors });
+  }
+  return body;
+}
+
+/** RFC 9745 `Deprecation` and RFC 8594 `Sunset` on every answer of a deprecated endpoint. */
+export function setDeprecationHeaders(res: Response, entry: CatalogEntry): void {
+  const { state } = entry;
+  if (state.status !== 'deprecated') return;
+  const since = Date.parse(state.deprecatedAt ?? state.updatedAt);
+  res.setHeader('Deprecation', `@${Math.floor(since / 1000)}`);
+  if (state.sunset) res.setHeader('Sunset', new Date(state.sunset).toUTCString());
+}
+
+/** Aborts the upstream call when the client disconnects before the answer is sent. */
+function abortOnDisconnect(req: Request, res: Response) {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!res.writableEnded) controller.abort();
+  };
+  res.on('close', onClose);
+  return { signal: controller.signal, done: () => res.off('close', onClose) };
+}
