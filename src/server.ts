@@ -11,6 +11,7 @@ import { seedTemplates } from './definitions/seed';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './logging/logger';
 import { ProviderRegistry } from './providers/registry';
+import { CircuitBreakers } from './resilience/circuit-breakers';
 import { openStore } from './storage';
 
 export interface RunningServer {
@@ -50,10 +51,12 @@ export async function startServer(
   });
 
   const registry = new ProviderRegistry(config.providers);
+  const circuits = new CircuitBreakers(config.providers);
   const app = createApp({
     store,
     catalog,
     registry,
+    circuits,
     logger,
     adminToken: admin.token,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -76,6 +79,7 @@ export async function startServer(
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
+      registry.close();
     },
   };
 }

@@ -9,6 +9,7 @@ import { validateDefinition } from '../definitions/validate-definition';
 import { AppError } from '../errors/app-error';
 import { buildEndpointDocument } from '../openapi/document';
 import type { ProviderRegistry } from '../providers/registry';
+import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import { isStoreConflict, type EndpointStore, type StatusChange } from '../storage/store';
 import { testEndpoint } from './admin-test-route';
 
@@ -16,6 +17,7 @@ export interface AdminRoutesOptions {
   store: EndpointStore;
   catalog: EndpointCatalog;
   registry: ProviderRegistry;
+  circuits: CircuitBreakers;
 }
 
 export function adminRoutes(options: AdminRoutesOptions): Router {
@@ -122,13 +124,17 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
   });
 
   router.get('/providers', (_req, res) => {
-    res.json({ items: options.registry.describe() });
+    const items = options.registry
+      .describe()
+      .map((p) => ({ ...p, health: options.circuits.health(p.name) }));
+    res.json({ items });
   });
 
   router.post('/providers/:name/reset', (req, res) => {
     if (!options.registry.get(String(req.params.name))) {
       throw new AppError('not_found', `No provider is named "${req.params.name}".`);
     }
+    options.circuits.reset(String(req.params.name));
     res.status(204).end();
   });
 

@@ -8,12 +8,14 @@ import type { EndpointState } from '../definitions/types';
 import { AppError, isAppError } from '../errors/app-error';
 import { invokeEndpoint } from '../invocation/invoke-endpoint';
 import type { ProviderRegistry } from '../providers/registry';
+import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { AttemptRecord } from '../providers/types';
 import { toFieldErrors } from '../validation/schema-errors';
 
 export interface TestEndpointOptions {
   catalog: EndpointCatalog;
   registry: ProviderRegistry;
+  circuits: CircuitBreakers;
   state: EndpointState;
   body: unknown;
   signal?: AbortSignal;
@@ -48,6 +50,7 @@ export async function testEndpoint(options: TestEndpointOptions) {
       endpoint,
       input: body.input,
       registry: options.registry,
+      circuits: options.circuits,
       signal: options.signal,
       attempts,
     });

@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import type { EndpointCatalog } from '../definitions/catalog';
 import type { Logger } from '../logging/logger';
 import type { ProviderRegistry } from '../providers/registry';
+import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { EndpointStore } from '../storage/store';
 import { adminRoutes } from './admin-routes';
 import { requireAdmin } from './auth';
@@ -23,6 +24,7 @@ export interface AppOptions {
   store: EndpointStore;
   catalog: EndpointCatalog;
   registry: ProviderRegistry;
+  circuits: CircuitBreakers;
   logger: Logger;
   adminToken: string;
   /** Request body limit in bytes. */

@@ -9,6 +9,7 @@ import type { CompiledEndpoint } from '../definitions/compile';
 import { AppError } from '../errors/app-error';
 import { invokeEndpoint } from '../invocation/invoke-endpoint';
 import type { ProviderRegistry } from '../providers/registry';
+import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { AttemptRecord } from '../providers/types';
 import { exceedsDepth, toFieldErrors } from '../validation/schema-errors';
 import { credentialOf, sameSecret } from './auth';
@@ -16,6 +17,7 @@ import { credentialOf, sameSecret } from './auth';
 export interface EndpointRoutesOptions {
   catalog: EndpointCatalog;
   registry: ProviderRegistry;
+  circuits: CircuitBreakers;
   adminToken: string;
 }
 
@@ -51,6 +53,7 @@ async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: 
       endpoint,
       input,
       registry: options.registry,
+      circuits: options.circuits,
       signal: abort.signal,
       attempts,
     });

@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { AppError, isAppError } from '../errors/app-error';
 import { ERROR_CODES, PROBLEM_TYPE_BASE } from '../errors/codes';
+import { isCallAborted } from '../resilience/call-aborted-error';
 
 export function problemBody(error: AppError, requestId: string): Record<string, unknown> {
   return {
@@ -31,6 +32,12 @@ export function sendProblem(req: Request, res: Response, error: AppError): void 
 export function problemHandler(): ErrorRequestHandler {
   return function problemHandler(error, req, res, next) {
     if (res.headersSent) return next(error);
+    if (isCallAborted(error)) {
+      // The client went away and its upstream call was cancelled: nobody is left to answer.
+      req.facts.clientClosed = true;
+      res.status(499).end();
+      return;
+    }
     const problem = isAppError(error) ? error : fromUnknown(error);
     req.facts.errorCode = problem.code;
     if (problem.status >= 500 && !isAppError(error))

@@ -6,6 +6,7 @@
 import type { CompiledEndpoint } from '../definitions/compile';
 import { AppError } from '../errors/app-error';
 import type { ProviderRegistry } from '../providers/registry';
+import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { AttemptRecord, ChatMessage, ChatRequest, TokenUsage } from '../providers/types';
 import { callModel } from '../resilience/call-model';
 import type { ResilienceEvent } from '../resilience/events';
@@ -15,6 +16,8 @@ export interface InvokeOptions {
   endpoint: CompiledEndpoint;
   input: unknown;
   registry: ProviderRegistry;
+  /** Per-provider circuits; open ones are skipped. */
+  circuits?: CircuitBreakers;
   /** Aborted when the client goes away; cancels the upstream call. */
   signal?: AbortSignal;
   /** Filled with one record per provider request, also when the call fails. */
@@ -55,6 +58,7 @@ export async function invokeEndpoint(options: InvokeOptions): Promise<Invocation
     const purpose = repairs === 0 ? 'call' : 'repair';
     const answer = await callModel({
       registry,
+      circuits: options.circuits,
       candidates,
       request: { ...request, messages: conversation },
       retry: definition.retry,

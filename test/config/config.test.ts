@@ -18,7 +18,12 @@ describe('loadConfig', () => {
   it('makes the default provider from OPENAI_BASE_URL and OPENAI_API_KEY', () => {
     const config = loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1' });
     expect(config.providers).toEqual([
-      { name: 'default', baseURL: 'http://localhost:11434/v1', apiKey: undefined, supportsJsonSchema: false },
+      {
+        name: 'default',
+        baseURL: 'http://localhost:11434/v1',
+        apiKey: undefined,
+        supportsJsonSchema: false,
+      },
     ]);
     const openai = loadConfig({ OPENAI_API_KEY: 'sk-x' });
     expect(openai.providers[0].baseURL).toBe('https://api.openai.com/v1');

@@ -8,7 +8,10 @@ const base = {
     properties: {
       person: {
         type: 'object',
-        properties: { first: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+        properties: {
+          first: { type: 'string' },
+          tags: { type: 'array', items: { type: 'string' } },
+        },
       },
       items: {
         type: 'array',
@@ -35,7 +38,13 @@ describe('validateDefinition', () => {
     expect(definition).toMatchObject({
       tags: [],
       model: { provider: 'default', name: 'gpt-4o-mini', fallbacks: [] },
-      retry: { maxAttempts: 3, initialDelayMs: 250, maxDelayMs: 8000, attemptTimeoutMs: 30000, deadlineMs: 60000 },
+      retry: {
+        maxAttempts: 3,
+        initialDelayMs: 250,
+        maxDelayMs: 8000,
+        attemptTimeoutMs: 30000,
+        deadlineMs: 60000,
+      },
       repair: { maxAttempts: 1, coerce: true },
       cache: { ttlSeconds: 0 },
       auth: 'key',
@@ -72,11 +81,17 @@ describe('validateDefinition', () => {
     const problems = problemsOf({
       ...base,
       output: { type: 'nonsense' },
-      prompt: { system: '{{#if person}}unclosed', user: 'Hi {{nickname}} {{#each items}}{{price}}{{/each}}' },
+      prompt: {
+        system: '{{#if person}}unclosed',
+        user: 'Hi {{nickname}} {{#each items}}{{price}}{{/each}}',
+      },
     });
     const paths = problems.map((p) => p.path);
     expect(paths).toEqual(expect.arrayContaining(['/output', '/prompt/system', '/prompt/user']));
-    const user = problems.filter((p) => p.path === '/prompt/user').map((p) => p.message).join(' ');
+    const user = problems
+      .filter((p) => p.path === '/prompt/user')
+      .map((p) => p.message)
+      .join(' ');
     expect(user).toContain('nickname');
     expect(user).toContain('price');
   });
@@ -106,7 +121,9 @@ describe('validateDefinition', () => {
       examples: [{ input: { person: 'not an object' }, output: { ok: 'yes' } }],
     });
     const paths = problems.map((p) => p.path);
-    expect(paths).toEqual(expect.arrayContaining(['/examples/0/input/person', '/examples/0/output/ok']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['/examples/0/input/person', '/examples/0/output/ok']),
+    );
   });
 
   it('refuses a deadline shorter than one attempt', () => {
@@ -121,6 +138,8 @@ describe('validateDefinition', () => {
       definitions: { lang: { enum: ['de', 'fr'] } },
       properties: { target: { $ref: '#/definitions/lang' } },
     };
-    expect(() => validateDefinition({ name: 'legacy', input, prompt: { user: '{{target}}' } })).not.toThrow();
+    expect(() =>
+      validateDefinition({ name: 'legacy', input, prompt: { user: '{{target}}' } }),
+    ).not.toThrow();
   });
 });

@@ -1,4 +1,9 @@
-import { definition, jsonCompletion, startTestServer, type TestServer } from '../support/test-server';
+import {
+  definition,
+  jsonCompletion,
+  startTestServer,
+  type TestServer,
+} from '../support/test-server';
 
 describe('admin API: endpoint lifecycle', () => {
   let server: TestServer;
@@ -179,7 +184,10 @@ describe('admin API: endpoint lifecycle', () => {
 
   it('runs a draft version through the test route and shows messages, attempts and usage', async () => {
     await server.request('POST', '/admin/endpoints', { body: definition({ name: 'tested' }) });
-    server.provider.script([{ status: 502, text: '<html>bad</html>' }, jsonCompletion({ label: 'positive', score: 1 })]);
+    server.provider.script([
+      { status: 502, text: '<html>bad</html>' },
+      jsonCompletion({ label: 'positive', score: 1 }),
+    ]);
     const res = await server.request('POST', '/admin/endpoints/tested/test', {
       body: { input: { text: 'great' } },
     });

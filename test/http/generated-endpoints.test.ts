@@ -1,4 +1,9 @@
-import { definition, jsonCompletion, startTestServer, type TestServer } from '../support/test-server';
+import {
+  definition,
+  jsonCompletion,
+  startTestServer,
+  type TestServer,
+} from '../support/test-server';
 
 describe('generated endpoints: POST /v1/{name}', () => {
   let server: TestServer;
@@ -59,7 +64,11 @@ describe('generated endpoints: POST /v1/{name}', () => {
     const echoed = await call('sentiment', { text: 'x' }, { 'x-request-id': 'abc.DEF:1-2_3' });
     expect(echoed.headers.get('x-request-id')).toBe('abc.DEF:1-2_3');
 
-    const replaced = await call('sentiment', { text: '' }, { 'x-request-id': 'bad id with spaces' });
+    const replaced = await call(
+      'sentiment',
+      { text: '' },
+      { 'x-request-id': 'bad id with spaces' },
+    );
     expect(replaced.headers.get('x-request-id')).not.toBe('bad id with spaces');
     expect(replaced.body.requestId).toBe(replaced.headers.get('x-request-id'));
   });
@@ -89,7 +98,10 @@ describe('generated endpoints: POST /v1/{name}', () => {
   });
 
   it('refuses __proto__ keys and constructor.prototype paths as malformed', async () => {
-    for (const raw of ['{"text":"a","__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}']) {
+    for (const raw of [
+      '{"text":"a","__proto__":{"x":1}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+    ]) {
       const res = await server.request('POST', '/v1/sentiment', { rawBody: raw });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('malformed_json');
@@ -147,9 +159,7 @@ describe('generated endpoints: POST /v1/{name}', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ text: 'Sure.' });
     const content = server.provider.requests[0].body.messages[0].content;
-    expect(content).toBe(
-      'Customer O\'Hara & Sons <ltd> wrote:\nWe\'re "happy" {{not a template}}',
-    );
+    expect(content).toBe('Customer O\'Hara & Sons <ltd> wrote:\nWe\'re "happy" {{not a template}}');
   });
 
   it('returns a cut-off reply without an output schema and says so in a header', async () => {
@@ -186,7 +196,10 @@ describe('generated endpoints: POST /v1/{name}', () => {
   });
 
   it('answers 502 output_invalid when repairs run out, listing the failures', async () => {
-    server.provider.script([{ completion: { content: '' } }, { completion: { content: 'no idea' } }]);
+    server.provider.script([
+      { completion: { content: '' } },
+      { completion: { content: 'no idea' } },
+    ]);
     const res = await call('sentiment', { text: 'good' });
     expect(res.status).toBe(502);
     expect(res.body.code).toBe('output_invalid');
@@ -212,7 +225,11 @@ describe('generated endpoints: POST /v1/{name}', () => {
 
   it('retries a 502 HTML page and never shows the HTML', async () => {
     server.provider.script([
-      { status: 502, headers: { 'content-type': 'text/html' }, text: '<html><h1>Bad gateway</h1></html>' },
+      {
+        status: 502,
+        headers: { 'content-type': 'text/html' },
+        text: '<html><h1>Bad gateway</h1></html>',
+      },
       jsonCompletion({ label: 'negative', score: 0.8 }),
     ]);
     const res = await call('sentiment', { text: 'broken' });
@@ -222,7 +239,11 @@ describe('generated endpoints: POST /v1/{name}', () => {
   });
 
   it('gives up after maxAttempts with 502 upstream_error and no upstream body', async () => {
-    server.provider.fallback = { status: 500, headers: { 'content-type': 'text/html' }, text: '<html>secret stack</html>' };
+    server.provider.fallback = {
+      status: 500,
+      headers: { 'content-type': 'text/html' },
+      text: '<html>secret stack</html>',
+    };
     const res = await call('sentiment', { text: 'broken' });
     expect(res.status).toBe(502);
     expect(res.body.code).toBe('upstream_error');
@@ -264,7 +285,13 @@ describe('generated endpoints: POST /v1/{name}', () => {
       body: definition({
         name: 'slow',
         publish: true,
-        retry: { maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 10, attemptTimeoutMs: 150, deadlineMs: 2000 },
+        retry: {
+          maxAttempts: 2,
+          initialDelayMs: 5,
+          maxDelayMs: 10,
+          attemptTimeoutMs: 150,
+          deadlineMs: 2000,
+        },
       }),
     });
     server.provider.fallback = { hang: true };

@@ -129,7 +129,13 @@ export function definition(overrides: Record<string, unknown> = {}): Record<stri
     },
     prompt: { system: 'You classify sentiment.', user: 'Message:\n{{text}}' },
     model: { provider: 'default', name: 'gpt-4o-mini', temperature: 0, maxTokens: 50 },
-    retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20, attemptTimeoutMs: 2000, deadlineMs: 5000 },
+    retry: {
+      maxAttempts: 3,
+      initialDelayMs: 5,
+      maxDelayMs: 20,
+      attemptTimeoutMs: 2000,
+      deadlineMs: 5000,
+    },
     ...overrides,
   };
 }
