@@ -50,7 +50,7 @@ export async function startServer(
     onError: (err) => logger.warn({ err }, 'catalog refresh failed'),
   });
 
-  const registry = new ProviderRegistry(config.providers);
+  const registry = new ProviderRegistry(config.providers, { pools: config.pools });
   const circuits = new CircuitBreakers(config.providers);
   const app = createApp({
     store,

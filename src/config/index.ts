@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import Ajv from 'ajv';
-import type { ProviderConfig } from '../providers/types';
+import type { PoolConfig, ProviderConfig } from '../providers/types';
+import { readProvidersFile } from './providers-file';
 
 export interface Config {
   /** HTTP port. Default 3000. */
@@ -26,6 +27,8 @@ export interface Config {
   seedTemplates: boolean;
   /** Providers; `default` comes from `OPENAI_BASE_URL` and `OPENAI_API_KEY`. */
   providers: ProviderConfig[];
+  /** Names that spread calls over several providers by weight (from the providers file). */
+  pools: PoolConfig[];
 }
 
 export class ConfigError extends Error {
@@ -52,6 +55,7 @@ const ENV_SCHEMA = {
     OPENAI_BASE_URL: { type: 'string', pattern: '^https?://' },
     OPENAI_API_KEY: { type: 'string' },
     OPENAI_SUPPORTS_JSON_SCHEMA: { enum: ['true', 'false', '1', '0'] },
+    PROVIDERS_FILE: { type: 'string', minLength: 1 },
   },
 } as const;
 
@@ -81,8 +85,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes,
     logLevel: vars.LOG_LEVEL ?? 'info',
     seedTemplates: !['false', '0'].includes(vars.SEED_TEMPLATES ?? 'true'),
-    providers: defaultProviders(vars),
+    ...providerSettings(vars, env),
   });
+}
+
+function providerSettings(vars: Record<string, string | undefined>, env: NodeJS.ProcessEnv) {
+  const [envDefault] = defaultProviders(vars);
+  if (!vars.PROVIDERS_FILE) return { providers: envDefault ? [envDefault] : [], pools: [] };
+  try {
+    return readProvidersFile(path.resolve(vars.PROVIDERS_FILE), env, envDefault);
+  } catch (error) {
+    throw new ConfigError('PROVIDERS_FILE', (error as Error).message);
+  }
 }
 
 function defaultProviders(vars: Record<string, string | undefined>): ProviderConfig[] {

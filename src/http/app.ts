@@ -12,6 +12,7 @@ import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { EndpointStore } from '../storage/store';
 import { adminRoutes } from './admin-routes';
 import { requireAdmin } from './auth';
+import { batchRoutes } from './batch-route';
 import { docsRouter } from './docs-route';
 import { endpointRoutes } from './endpoint-routes';
 import { jsonBody } from './json-body';
@@ -50,6 +51,7 @@ export function createApp(options: AppOptions): Express {
   app.use(opsRoutes(options));
   app.use(docsRouter({ specUrl: '/openapi.json' }));
   app.use('/admin', requireAdmin(options.adminToken), adminRoutes(options));
+  app.use(batchRoutes(options));
   app.use(endpointRoutes(options));
 
   app.use(notFound());

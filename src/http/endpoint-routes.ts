@@ -22,7 +22,7 @@ export interface EndpointRoutesOptions {
 }
 
 /** Inputs may nest at most this deep (API.md section 5). */
-const MAX_INPUT_DEPTH = 64;
+export const MAX_INPUT_DEPTH = 64;
 
 export function endpointRoutes(options: EndpointRoutesOptions): Router {
   const router = Router();
@@ -35,7 +35,7 @@ export function endpointRoutes(options: EndpointRoutesOptions): Router {
 }
 
 async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: Response) {
-  const entry = resolve(options.catalog, String(req.params.name));
+  const entry = resolveServed(options.catalog, String(req.params.name));
   const endpoint = entry.served!;
   req.facts.endpoint = endpoint.name;
   req.facts.version = endpoint.version;
@@ -75,7 +75,7 @@ async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: 
   }
 }
 
-function resolve(catalog: EndpointCatalog, name: string): CatalogEntry {
+export function resolveServed(catalog: EndpointCatalog, name: string): CatalogEntry {
   const entry = catalog.get(name);
   if (entry?.state.status === 'retired') {
     throw new AppError('endpoint_retired', `The endpoint "${name}" has been retired.`);
@@ -86,7 +86,11 @@ function resolve(catalog: EndpointCatalog, name: string): CatalogEntry {
   return entry;
 }
 
-function authorize(options: EndpointRoutesOptions, req: Request, endpoint: CompiledEndpoint) {
+export function authorize(
+  options: EndpointRoutesOptions,
+  req: Request,
+  endpoint: CompiledEndpoint,
+) {
   if (endpoint.definition.auth === 'public') return;
   const credential = credentialOf(req);
   if (!credential) {
@@ -98,7 +102,7 @@ function authorize(options: EndpointRoutesOptions, req: Request, endpoint: Compi
   }
 }
 
-function checkInput(endpoint: CompiledEndpoint, body: unknown): unknown {
+export function checkInput(endpoint: CompiledEndpoint, body: unknown): unknown {
   if (body === undefined) {
     throw new AppError('input_invalid', 'The body is empty; send the input as a JSON object.', {
       errors: [{ path: '', message: 'is required' }],
@@ -127,7 +131,7 @@ export function setDeprecationHeaders(res: Response, entry: CatalogEntry): void 
 }
 
 /** Aborts the upstream call when the client disconnects before the answer is sent. */
-function abortOnDisconnect(req: Request, res: Response) {
+export function abortOnDisconnect(req: Request, res: Response) {
   const controller = new AbortController();
   const onClose = () => {
     if (!res.writableEnded) controller.abort();

@@ -51,7 +51,9 @@ export async function invokeEndpoint(options: InvokeOptions): Promise<Invocation
         ? undefined
         : { name: schemaName(definition.name), schema: definition.output },
   };
-  let candidates = [definition.model, ...definition.model.fallbacks];
+  const healthy = (provider: string) =>
+    !options.circuits || options.circuits.msUntilTrial(provider) === 0;
+  let candidates = registry.expand([definition.model, ...definition.model.fallbacks], healthy);
   let conversation = messages;
 
   for (let repairs = 0; ; repairs++) {

@@ -6,7 +6,9 @@
 import OpenAI from 'openai';
 
 import { createHttpTransport, type FetchLike, type HttpTransport } from './http-transport';
-import type { ProviderConfig } from './types';
+import { ProviderPools } from './pools';
+import type { ModelTarget } from '../definitions/types';
+import type { PoolConfig, ProviderConfig } from './types';
 
 /** A configured provider and its client. */
 export interface Provider {
@@ -29,6 +31,10 @@ export interface ProviderRegistryOptions {
    * the built-in one.
    */
   fetch?: FetchLike;
+  /** Pools that spread a model over several of these providers. */
+  pools?: PoolConfig[];
+  /** Uniform random source of the weighted draw; default `Math.random`. */
+  random?: () => number;
 }
 
 /** Sent as the bearer token when a provider needs none (Ollama, llama.cpp, vLLM). */
@@ -37,10 +43,12 @@ const PLACEHOLDER_API_KEY = 'none';
 export class ProviderRegistry {
   readonly #providers = new Map<string, Provider>();
   readonly #transport?: HttpTransport;
+  readonly #pools: ProviderPools;
 
   constructor(configs: ProviderConfig[], options: ProviderRegistryOptions = {}) {
     this.#transport = options.fetch ? undefined : createHttpTransport();
     const fetch = options.fetch ?? this.#transport?.fetch;
+    this.#pools = new ProviderPools(options.pools, options.random);
 
     for (const config of configs) {
       if (this.#providers.has(config.name)) {
@@ -56,6 +64,16 @@ export class ProviderRegistry {
 
   names(): string[] {
     return [...this.#providers.keys()];
+  }
+
+  /** Candidates with pools replaced by their members, healthy ones first (see `pools.ts`). */
+  expand(candidates: ModelTarget[], isHealthy: (provider: string) => boolean): ModelTarget[] {
+    return this.#pools.expand(candidates, isHealthy);
+  }
+
+  /** Pool names and members; for the admin API. */
+  poolNames(): string[] {
+    return this.#pools.names();
   }
 
   describe(): ProviderDescription[] {

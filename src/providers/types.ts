@@ -17,6 +17,21 @@ export interface ProviderConfig {
   supportsJsonSchema: boolean;
   /** Circuit breaker of this provider (API.md section 6); defaults apply to what is left out. */
   circuit?: CircuitConfig;
+  /** Prices per model name, in USD per million tokens; for usage and cost tracking. */
+  prices?: Record<string, ModelPrice>;
+}
+
+export interface ModelPrice {
+  /** USD per million input (prompt) tokens. */
+  input: number;
+  /** USD per million output (completion) tokens. */
+  output: number;
+}
+
+/** A name that stands for several providers serving the same models, chosen by weight. */
+export interface PoolConfig {
+  name: string;
+  members: { provider: string; weight: number }[];
 }
 
 export interface CircuitConfig {
@@ -36,7 +51,7 @@ export interface ChatRequest {
   messages: ChatMessage[];
   temperature?: number;
   maxTokens?: number;
-  /** When set, JSON is asked for: as a JSON-schema response format where the provider supports it. */
+  /** When set, JSON is asked for: as a JSON-schema response format where supported. */
   responseSchema?: { name: string; schema: JsonSchema };
 }
 

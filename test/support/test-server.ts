@@ -3,7 +3,7 @@
  * Starts the real promptgate server in-process on a free port, with a fresh data folder and,
  * by default, a scripted provider as `default`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
@@ -15,6 +15,8 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export interface TestServer extends RunningServer {
   provider: ScriptedProvider;
+  /** The scripted providers named in `extraProviders`, by name. */
+  providers: Record<string, ScriptedProvider>;
   dataDir: string;
   /** Sends a request; JSON bodies are encoded, the admin token is sent unless `token` is null. */
   request(method: string, urlPath: string, options?: RequestOptions): Promise<TestResponse>;
@@ -43,11 +45,20 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   seedTemplates?: boolean;
   dataDir?: string;
+  /** More scripted providers, written to a providers file under these names. */
+  extraProviders?: string[];
+  /** Pools of the providers file. */
+  pools?: { name: string; members: { provider: string; weight?: number }[] }[];
+  /** Circuit settings given to every provider of the providers file. */
+  circuit?: { failureThreshold?: number; openMs?: number };
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const provider = await startScriptedProvider();
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'promptgate-test-'));
+  const providers: Record<string, ScriptedProvider> = {};
+  for (const name of options.extraProviders ?? []) providers[name] = await startScriptedProvider();
+  const providersFile = writeProvidersFile(dataDir, provider, providers, options);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -57,6 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     OPENAI_API_KEY: 'sk-test-key',
     LOG_LEVEL: 'silent',
     SEED_TEMPLATES: options.seedTemplates ? 'true' : 'false',
+    ...(providersFile ? { PROVIDERS_FILE: providersFile, BACKUP_KEY: 'sk-backup-key' } : {}),
     ...options.env,
   });
   const server = await startServer(config, {
@@ -67,14 +79,38 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     ...server,
     provider,
+    providers,
     dataDir,
     request: (method, urlPath, requestOptions) => send(server.url, method, urlPath, requestOptions),
     async stop() {
       await server.close();
       await provider.close();
+      await Promise.all(Object.values(providers).map((p) => p.close()));
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function writeProvidersFile(
+  dataDir: string,
+  primary: ScriptedProvider,
+  extra: Record<string, ScriptedProvider>,
+  options: TestServerOptions,
+): string | undefined {
+  if (!options.extraProviders?.length && !options.pools?.length && !options.circuit)
+    return undefined;
+  const file = path.join(dataDir, 'providers.json');
+  const entries = [
+    { name: 'default', baseURL: primary.url, circuit: options.circuit },
+    ...Object.entries(extra).map(([name, p]) => ({
+      name,
+      baseURL: p.url,
+      apiKeyEnv: 'BACKUP_KEY',
+      circuit: options.circuit,
+    })),
+  ];
+  writeFileSync(file, JSON.stringify({ providers: entries, pools: options.pools ?? [] }));
+  return file;
 }
 
 async function send(

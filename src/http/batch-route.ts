@@ -1,0 +1,108 @@
+/**
+ * @module http/batch-route
+ * `POST /v1/{name}/batch`: `{"inputs": [...]}` (at most 100) answers `{"results": [...]}` in
+ * order, each `{output}` or `{error: <problem>}`; one bad item does not fail the rest.
+ */
+import { Router, type Request, type Response } from 'express';
+import { AppError, isAppError } from '../errors/app-error';
+import { invokeEndpoint } from '../invocation/invoke-endpoint';
+import type { AttemptRecord } from '../providers/types';
+import { Bulkhead, mapConcurrent } from '../resilience/bulkhead';
+import type { CompiledEndpoint } from '../definitions/compile';
+import {
+  abortOnDisconnect,
+  authorize,
+  checkInput,
+  resolveServed,
+  setDeprecationHeaders,
+  type EndpointRoutesOptions,
+} from './endpoint-routes';
+import { problemBody } from './problem';
+
+export interface BatchRoutesOptions extends EndpointRoutesOptions {
+  /** Items of one batch in flight at once. Default 4. */
+  batchConcurrency?: number;
+  /** Batch items in flight at once across all batches. Default 16. */
+  batchGlobalConcurrency?: number;
+}
+
+/** Most inputs one batch may hold (API.md section 4). */
+export const MAX_BATCH_INPUTS = 100;
+
+export function batchRoutes(options: BatchRoutesOptions): Router {
+  const router = Router();
+  const bulkhead = new Bulkhead(options.batchGlobalConcurrency ?? 16);
+  router.post('/v1/:name/batch', (req, res) => serveBatch(options, bulkhead, req, res));
+  return router;
+}
+
+async function serveBatch(
+  options: BatchRoutesOptions,
+  bulkhead: Bulkhead,
+  req: Request,
+  res: Response,
+) {
+  const entry = resolveServed(options.catalog, String(req.params.name));
+  const endpoint = entry.served!;
+  req.facts.endpoint = endpoint.name;
+  req.facts.version = endpoint.version;
+  res.setHeader('Promptgate-Version', String(endpoint.version));
+  res.setHeader('Promptgate-Cache', 'off');
+  setDeprecationHeaders(res, entry);
+  authorize(options, req, endpoint);
+
+  const inputs = batchInputs(req.body);
+
+  const attempts: AttemptRecord[] = [];
+  const abort = abortOnDisconnect(req, res);
+  try {
+    const results = await mapConcurrent(inputs, options.batchConcurrency ?? 4, (input) =>
+      bulkhead.run(() => runItem(options, endpoint, input, attempts, abort.signal, req.id)),
+    );
+    req.facts.batchSize = inputs.length;
+    res.setHeader('Promptgate-Attempts', String(attempts.length));
+    res.status(200).json({ results });
+  } finally {
+    abort.done();
+  }
+}
+
+function batchInputs(body: unknown): unknown[] {
+  const inputs = (body as { inputs?: unknown } | undefined)?.inputs;
+  if (!Array.isArray(inputs)) {
+    throw new AppError('input_invalid', 'Send {"inputs": [...]} with one input per item.', {
+      errors: [{ path: '/inputs', message: 'must be an array' }],
+    });
+  }
+  if (inputs.length === 0 || inputs.length > MAX_BATCH_INPUTS) {
+    throw new AppError('input_invalid', `A batch holds 1 to ${MAX_BATCH_INPUTS} inputs.`, {
+      errors: [{ path: '/inputs', message: `must hold 1 to ${MAX_BATCH_INPUTS} items` }],
+    });
+  }
+  return inputs;
+}
+
+async function runItem(
+  options: BatchRoutesOptions,
+  endpoint: CompiledEndpoint,
+  input: unknown,
+  attempts: AttemptRecord[],
+  signal: AbortSignal,
+  requestId: string,
+) {
+  try {
+    checkInput(endpoint, input);
+    const result = await invokeEndpoint({
+      endpoint,
+      input,
+      registry: options.registry,
+      circuits: options.circuits,
+      signal,
+      attempts,
+    });
+    return { output: result.output, model: result.model };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { error: problemBody(error, requestId) };
+  }
+}
