@@ -5,11 +5,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import { resolveAdminToken } from './admin-token';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import { EndpointCatalog } from './definitions/catalog';
 import { seedTemplates } from './definitions/seed';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './logging/logger';
+import { Metrics } from './metrics/metrics';
+import { ResponseCache } from './cache/response-cache';
 import { ProviderRegistry } from './providers/registry';
 import { CircuitBreakers } from './resilience/circuit-breakers';
 import { openStore } from './storage';
@@ -34,10 +36,10 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const store = await openConfiguredStore(config);
+  // After the store opened, so that a failed start does not use up the one showing of the token.
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
   if (admin.generated) options.onGeneratedToken?.(admin.token);
-
-  const store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
   if (config.seedTemplates && (await store.listStates()).length === 0) {
     const seeded = await seedTemplates(store);
     logger.info({ created: seeded.created }, 'seeded templates into an empty store');
@@ -52,11 +54,14 @@ export async function startServer(
 
   const registry = new ProviderRegistry(config.providers, { pools: config.pools });
   const circuits = new CircuitBreakers(config.providers);
+  const metrics = new Metrics({ circuits, providers: () => registry.names() });
   const app = createApp({
     store,
     catalog,
     registry,
     circuits,
+    metrics,
+    cache: new ResponseCache(),
     logger,
     adminToken: admin.token,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -82,4 +87,13 @@ export async function startServer(
       registry.close();
     },
   };
+}
+
+async function openConfiguredStore(config: Config) {
+  try {
+    return await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
+  } catch (error) {
+    const key = config.mongodbUri ? 'MONGODB_URI' : 'DATA_DIR';
+    throw new ConfigError(key, `the store cannot be opened: ${(error as Error).message}`);
+  }
 }

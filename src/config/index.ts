@@ -68,7 +68,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!validate(vars)) {
     const error = validate.errors?.[0];
     const key = error?.instancePath.replace(/^\//, '') || 'environment';
-    throw new ConfigError(key, error?.message ?? 'is invalid');
+    const allowed =
+      error?.params && 'allowedValues' in error.params ? error.params.allowedValues : null;
+    const message = allowed ? `must be one of ${(allowed as string[]).join(', ')}` : error?.message;
+    throw new ConfigError(key, message ?? 'is invalid');
   }
 
   const port = Number(vars.PORT ?? 3000);

@@ -5,6 +5,7 @@
  */
 import type { ValidateFunction } from 'ajv';
 import { compileTemplate } from '../rendering/template-engine';
+import { toStrictSchema } from '../providers/strict-schema';
 import type { ChatMessage } from '../providers/types';
 import { compileSchema } from '../validation/ajv';
 import type { EndpointDefinition, EndpointVersion, JsonSchema } from './types';
@@ -16,6 +17,8 @@ export interface CompiledEndpoint {
   validateInput: ValidateFunction;
   /** Present when the definition has an output schema. */
   validateOutput?: ValidateFunction;
+  /** The output schema in strict structured-output form, or null when it has none. */
+  strictOutput: Record<string, unknown> | null;
   /** Renders the prompt over a validated input, JSON instruction included. */
   render(input: unknown): ChatMessage[];
 }
@@ -39,6 +42,7 @@ export function compileEndpoint(stored: EndpointVersion): CompiledEndpoint {
     definition,
     validateInput,
     validateOutput,
+    strictOutput: definition.output === undefined ? null : toStrictSchema(definition.output),
     render(input) {
       const messages = templates.map((t) => ({ role: t.role, content: t.render(input) }));
       return instruction ? withInstruction(messages, instruction) : messages;

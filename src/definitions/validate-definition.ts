@@ -8,12 +8,15 @@ import Ajv from 'ajv';
 import { AppError, type FieldError } from '../errors/app-error';
 import { checkTemplate } from '../rendering/template-check';
 import { compileSchema } from '../validation/ajv';
-import { toFieldErrors } from '../validation/schema-errors';
+import { exceedsDepth, toFieldErrors } from '../validation/schema-errors';
 import { DEFINITION_SCHEMA, RESERVED_NAMES } from './definition-schema';
 import { applyDefaults, type RawDefinition } from './defaults';
 import type { EndpointDefinition } from './types';
 
 const checkStructure = new Ajv({ allErrors: true, strict: false }).compile(DEFINITION_SCHEMA);
+
+/** Deepest nesting a definition may have; deeper ones would break OpenAPI rendering. */
+export const MAX_DEFINITION_DEPTH = 128;
 
 /**
  * Returns the definition with defaults applied, or throws AppError `definition_invalid`.
@@ -22,6 +25,9 @@ const checkStructure = new Ajv({ allErrors: true, strict: false }).compile(DEFIN
 export function validateDefinition(body: unknown, expectedName?: string): EndpointDefinition {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid([{ path: '', message: 'must be a JSON object' }]);
+  }
+  if (exceedsDepth(body, MAX_DEFINITION_DEPTH)) {
+    throw invalid([{ path: '', message: `nests deeper than ${MAX_DEFINITION_DEPTH} levels` }]);
   }
   const candidate = expectedName && !('name' in body) ? { ...body, name: expectedName } : body;
   if (!checkStructure(candidate)) throw invalid(toFieldErrors(checkStructure.errors));

@@ -56,8 +56,18 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
     const expected = ifMatchVersion(req);
     const added = await conflictAware(() => store.addVersion(state.name, definition, expected));
     if (!added) throw new AppError('endpoint_not_found', `No endpoint is named "${state.name}".`);
+    let current = added.state;
+    if ((req.body as { publish?: unknown }).publish === true) {
+      const change: StatusChange = {
+        status: 'published',
+        publishedVersion: added.version.version,
+        sunset: null,
+        deprecatedAt: null,
+      };
+      current = (await store.updateState(state.name, change)) ?? current;
+    }
     await catalog.refresh(state.name);
-    res.json(endpointView(added.state, added.version));
+    res.json(endpointView(current, added.version));
   });
 
   router.post('/endpoints/:name/publish', async (req, res) => {
@@ -104,8 +114,10 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
 
   router.get('/endpoints/:name/versions/:version', async (req, res) => {
     const state = await mustGetState(store, req);
-    const number = Number(req.params.version);
-    if (!Number.isInteger(number) || number < 1) {
+    const number = /^[1-9]\d{0,9}$/.test(String(req.params.version))
+      ? Number(req.params.version)
+      : NaN;
+    if (Number.isNaN(number)) {
       throw new AppError('not_found', `"${req.params.version}" is not a version number.`);
     }
     res.json(versionView(state, await mustGetVersion(store, state.name, number)));
@@ -174,8 +186,19 @@ async function conflictAware<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
+/** An optional admin body must be a JSON object when sent. */
+function objectBody(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError('request_invalid', 'The body must be a JSON object.', {
+      errors: [{ path: '', message: 'must be an object' }],
+    });
+  }
+  return body as Record<string, unknown>;
+}
+
 function requestedVersion(body: unknown, latest: number): number {
-  const version = (body as { version?: unknown } | undefined)?.version;
+  const version = objectBody(body).version;
   if (version === undefined) return latest;
   if (!Number.isInteger(version) || (version as number) < 1) {
     throw new AppError('request_invalid', 'The version must be a positive whole number.', {
@@ -188,8 +211,8 @@ function requestedVersion(body: unknown, latest: number): number {
 const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
 
 function requestedSunset(body: unknown): string {
-  const sunset = (body as { sunset?: unknown } | undefined)?.sunset;
-  if (typeof sunset !== 'string' || !RFC3339.test(sunset) || Number.isNaN(Date.parse(sunset))) {
+  const sunset = objectBody(body).sunset;
+  if (typeof sunset !== 'string' || !RFC3339.test(sunset) || !isRealDate(sunset)) {
     throw new AppError('request_invalid', 'Give the sunset as an RFC 3339 date or date-time.', {
       errors: [{ path: '/sunset', message: 'must be an RFC 3339 full-date or date-time' }],
     });
@@ -197,12 +220,26 @@ function requestedSunset(body: unknown): string {
   return sunset;
 }
 
+/** A calendar date that exists (no 30 February) from year 1970 on. */
+function isRealDate(text: string): boolean {
+  const time = Date.parse(text);
+  if (Number.isNaN(time) || time < 0) return false;
+  return new Date(Date.UTC(+text.slice(0, 4), +text.slice(5, 7) - 1, +text.slice(8, 10)))
+    .toISOString()
+    .startsWith(text.slice(0, 10));
+}
+
 /** `If-Match: "3"` makes a PUT conditional on version 3 being the latest. */
 function ifMatchVersion(req: Request): number | undefined {
   const header = req.get('if-match');
   if (!header) return undefined;
-  const number = Number(header.replace(/^W\//, '').replace(/"/g, ''));
-  return Number.isInteger(number) ? number : undefined;
+  const match = header.trim().match(/^(?:W\/)?"?(\d+)"?$/);
+  if (!match) {
+    throw new AppError('request_invalid', 'If-Match must name a version number, such as "3".', {
+      errors: [{ path: '/headers/if-match', message: 'must be a version number' }],
+    });
+  }
+  return Number(match[1]);
 }
 
 function summary(state: EndpointState) {

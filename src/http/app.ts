@@ -7,6 +7,8 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { EndpointCatalog } from '../definitions/catalog';
 import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics/metrics';
+import type { ResponseCache } from '../cache/response-cache';
 import type { ProviderRegistry } from '../providers/registry';
 import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { EndpointStore } from '../storage/store';
@@ -19,6 +21,7 @@ import { jsonBody } from './json-body';
 import { opsRoutes } from './ops-routes';
 import { requestContext } from './request-id';
 import { notFound, problemHandler } from './problem';
+import { streamRoutes } from './stream-route';
 import './context';
 
 export interface AppOptions {
@@ -27,6 +30,8 @@ export interface AppOptions {
   registry: ProviderRegistry;
   circuits: CircuitBreakers;
   logger: Logger;
+  metrics: Metrics;
+  cache: ResponseCache;
   adminToken: string;
   /** Request body limit in bytes. */
   bodyLimitBytes: number;
@@ -38,7 +43,7 @@ export function createApp(options: AppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(requestContext(options.logger));
+  app.use(requestContext(options));
   app.use(
     helmet({
       crossOriginEmbedderPolicy: false,
@@ -51,7 +56,12 @@ export function createApp(options: AppOptions): Express {
   app.use(opsRoutes(options));
   app.use(docsRouter({ specUrl: '/openapi.json' }));
   app.use('/admin', requireAdmin(options.adminToken), adminRoutes(options));
+  app.get('/metrics', requireAdmin(options.adminToken), async (_req, res) => {
+    const { contentType, body } = await options.metrics.render();
+    res.type(contentType).send(body);
+  });
   app.use(batchRoutes(options));
+  app.use(streamRoutes(options));
   app.use(endpointRoutes(options));
 
   app.use(notFound());

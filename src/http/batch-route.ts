@@ -54,6 +54,7 @@ async function serveBatch(
   const inputs = batchInputs(req.body);
 
   const attempts: AttemptRecord[] = [];
+  req.facts.attemptRecords = attempts;
   const abort = abortOnDisconnect(req, res);
   try {
     const results = await mapConcurrent(inputs, options.batchConcurrency ?? 4, (input) =>

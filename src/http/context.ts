@@ -3,6 +3,7 @@
  * What promptgate adds to every Express request.
  */
 import type { Logger } from '../logging/logger';
+import type { RequestFacts } from '../metrics/metrics';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -13,7 +14,7 @@ declare global {
       /** A child logger carrying the request id. */
       log: Logger;
       /** Facts gathered while serving, logged when the response ends. */
-      facts: Record<string, unknown>;
+      facts: RequestFacts & Record<string, unknown>;
     }
   }
 }

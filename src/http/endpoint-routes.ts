@@ -7,7 +7,8 @@ import { Router, type Request, type Response } from 'express';
 import type { CatalogEntry, EndpointCatalog } from '../definitions/catalog';
 import type { CompiledEndpoint } from '../definitions/compile';
 import { AppError } from '../errors/app-error';
-import { invokeEndpoint } from '../invocation/invoke-endpoint';
+import { invokeEndpoint, type InvocationResult } from '../invocation/invoke-endpoint';
+import { ResponseCache, type CacheResult } from '../cache/response-cache';
 import type { ProviderRegistry } from '../providers/registry';
 import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { AttemptRecord } from '../providers/types';
@@ -18,6 +19,7 @@ export interface EndpointRoutesOptions {
   catalog: EndpointCatalog;
   registry: ProviderRegistry;
   circuits: CircuitBreakers;
+  cache: ResponseCache;
   adminToken: string;
 }
 
@@ -41,26 +43,51 @@ async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: 
   req.facts.version = endpoint.version;
   res.setHeader('Promptgate-Version', String(endpoint.version));
   setDeprecationHeaders(res, entry);
-  res.setHeader('Promptgate-Cache', 'off');
   authorize(options, req, endpoint);
 
   const input = checkInput(endpoint, req.body);
 
+  const ttl = endpoint.definition.cache.ttlSeconds;
+  let cacheResult: CacheResult = ttl <= 0 ? 'off' : wantsFresh(req) ? 'bypass' : 'miss';
+  const key = ttl > 0 ? ResponseCache.key(endpoint.name, endpoint.version, input) : '';
+  setCacheResult(req, res, cacheResult);
+  if (cacheResult === 'miss') {
+    const cached = options.cache.get(key);
+    if (cached !== undefined) {
+      setCacheResult(req, res, 'hit');
+      res.setHeader('Promptgate-Attempts', '0');
+      res.status(200).json(cached);
+      return;
+    }
+  }
+
   const attempts: AttemptRecord[] = [];
-  const abort = abortOnDisconnect(req, res);
-  try {
-    const result = await invokeEndpoint({
+  req.facts.attemptRecords = attempts;
+  const call = (signal: AbortSignal) =>
+    invokeEndpoint({
       endpoint,
       input,
       registry: options.registry,
       circuits: options.circuits,
-      signal: abort.signal,
+      signal,
       attempts,
     });
-    res.setHeader('Promptgate-Model', result.model);
-    if (result.finishReason !== 'stop') {
-      res.setHeader('Promptgate-Finish-Reason', result.finishReason);
+  const abort = abortOnDisconnect(req, res);
+  try {
+    let result: InvocationResult;
+    if (cacheResult === 'miss') {
+      const shared = await options.cache.shared(key, abort.signal, call);
+      result = shared.value;
+      // A request that joined another's call made no provider request of its own.
+      if (!shared.leader) cacheResult = 'hit';
+    } else {
+      result = await call(abort.signal);
     }
+    if (ttl > 0) options.cache.set(key, result.output, ttl);
+
+    setCacheResult(req, res, cacheResult);
+    res.setHeader('Promptgate-Model', result.model);
+    setFinishReason(res, result.finishReason);
     req.facts.usage = result.usage;
     res.setHeader('Promptgate-Attempts', String(attempts.length));
     res.status(200).json(result.output);
@@ -71,8 +98,24 @@ async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: 
     throw error;
   } finally {
     abort.done();
-    req.facts.attempts = attempts.map((a) => `${a.provider}:${a.status ?? a.outcome}`);
   }
+}
+
+/** Says why the model stopped when it was not `stop`; a value unfit for a header is left out. */
+export function setFinishReason(res: Response, finishReason: string): void {
+  if (finishReason !== 'stop' && /^[A-Za-z0-9_.-]{1,64}$/.test(finishReason)) {
+    res.setHeader('Promptgate-Finish-Reason', finishReason);
+  }
+}
+
+/** `Cache-Control: no-cache` (or `no-store`) on a request skips the cache. */
+function wantsFresh(req: Request): boolean {
+  return /\bno-(cache|store)\b/i.test(req.get('cache-control') ?? '');
+}
+
+function setCacheResult(req: Request, res: Response, result: CacheResult): void {
+  req.facts.cache = result;
+  res.setHeader('Promptgate-Cache', result);
 }
 
 export function resolveServed(catalog: EndpointCatalog, name: string): CatalogEntry {

@@ -88,25 +88,40 @@ function readText(req: Request, limit: number): Promise<string | null> {
 /** Parses JSON, refusing `__proto__` keys and `constructor.prototype` paths. */
 export function parseJson(text: string): unknown {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let polluted = false;
   let value: unknown;
   try {
-    value = JSON.parse(source, function reviver(key, v) {
-      if (key === '__proto__') polluted = true;
-      if (key === 'constructor' && v !== null && typeof v === 'object' && 'prototype' in v) {
-        polluted = true;
-      }
-      return v;
-    });
+    value = JSON.parse(source);
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : 'unreadable';
     throw new AppError('malformed_json', `The body is not valid JSON: ${reason}.`);
   }
-  if (polluted) {
+  if (hasPollutingKey(value)) {
     throw new AppError(
       'malformed_json',
       'The body holds a "__proto__" key or a "constructor.prototype" path, which is refused.',
     );
   }
   return value;
+}
+
+/** Walks the parsed value without recursion, so any nesting depth is safe to check. */
+function hasPollutingKey(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      const child = (value as Record<string, unknown>)[key];
+      if (key === '__proto__') return true;
+      if (key === 'constructor' && child !== null && typeof child === 'object') {
+        if (Object.prototype.hasOwnProperty.call(child, 'prototype')) return true;
+      }
+      pending.push(child);
+    }
+  }
+  return false;
 }

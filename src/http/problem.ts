@@ -55,5 +55,8 @@ export function notFound(): RequestHandler {
 function fromUnknown(error: unknown): AppError {
   const status = (error as { status?: unknown })?.status;
   if (status === 413) return new AppError('payload_too_large', 'The request body is too large.');
+  if (error instanceof URIError) {
+    return new AppError('not_found', 'The path holds an escape that cannot be decoded.');
+  }
   return new AppError('internal_error', 'Something went wrong on our side.', { cause: error });
 }

@@ -1,35 +1,49 @@
 /**
  * @module http/request-id
- * Echoes a valid incoming `X-Request-Id`, else makes one, and logs one line per request.
+ * Echoes a valid incoming `X-Request-Id`, else makes one; when the response is sent, writes
+ * one log line for the request and records its metrics.
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics/metrics';
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function requestContext(logger: Logger): RequestHandler {
+export interface RequestContextOptions {
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+export function requestContext(options: RequestContextOptions): RequestHandler {
   return function requestContext(req, res, next) {
     const incoming = req.get('x-request-id');
     req.id = incoming && VALID_ID.test(incoming) ? incoming : randomUUID();
-    req.log = logger.child({ requestId: req.id });
+    req.log = options.logger.child({ requestId: req.id });
     req.facts = {};
     res.setHeader('X-Request-Id', req.id);
 
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-      req.log.info(
-        {
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          latencyMs: Math.round(latencyMs * 10) / 10,
-          ...req.facts,
-        },
-        'request done',
-      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      options.metrics?.observeRequest(req.facts, res.statusCode, seconds);
+      req.log.info(logFields(req, res.statusCode, seconds), 'request done');
     });
     next();
+  };
+}
+
+/** The request's log line: no bodies, no credentials, attempts as `provider:status`. */
+function logFields(req: Request, status: number, seconds: number): Record<string, unknown> {
+  const { attemptRecords, ...facts } = req.facts;
+  return {
+    method: req.method,
+    path: req.originalUrl.split('?')[0],
+    status,
+    latencyMs: Math.round(seconds * 10_000) / 10,
+    ...facts,
+    ...(attemptRecords
+      ? { attempts: attemptRecords.map((a) => `${a.provider}:${a.status ?? a.outcome}`) }
+      : {}),
   };
 }

@@ -4,10 +4,14 @@
  */
 import type { CompiledEndpoint } from '../definitions/compile';
 import type { FieldError } from '../errors/app-error';
+import { removeStrictNulls } from '../providers/strict-schema';
 import type { Completion } from '../providers/types';
 import { coerceToSchema } from '../validation/coerce';
 import { extractJson } from '../validation/parse-output';
-import { toFieldErrors } from '../validation/schema-errors';
+import { exceedsDepth, toFieldErrors } from '../validation/schema-errors';
+
+/** Deepest model output accepted, as for inputs. */
+const MAX_OUTPUT_DEPTH = 64;
 
 export type Interpretation =
   | { ok: true; output: unknown }
@@ -22,9 +26,16 @@ export type Interpretation =
 export function interpretCompletion(
   endpoint: CompiledEndpoint,
   completion: Completion,
+  options: { strictNulls?: boolean } = {},
 ): Interpretation {
   const validate = endpoint.validateOutput;
-  if (!validate) return { ok: true, output: { text: completion.content } };
+  if (!validate) {
+    // Without an output schema the text goes back as it is; a refusal is shown, not hidden.
+    const output = completion.refusal
+      ? { text: completion.content, refusal: completion.refusal }
+      : { text: completion.content };
+    return { ok: true, output };
+  }
 
   if (completion.refusal) {
     return failure('the model refused to answer', [{ path: '', message: 'the model refused' }]);
@@ -40,11 +51,16 @@ export function interpretCompletion(
     return { ok: false, errors, repairable: true, reason: 'the reply is not JSON' };
   }
 
+  if (exceedsDepth(parsed.value, MAX_OUTPUT_DEPTH)) {
+    const errors = [{ path: '', message: `nests deeper than ${MAX_OUTPUT_DEPTH} levels` }];
+    return { ok: false, errors, repairable: true, reason: 'the reply nests too deep' };
+  }
+
   const { definition } = endpoint;
-  const value =
-    definition.repair.coerce && definition.output !== undefined
-      ? coerceToSchema(parsed.value, definition.output)
-      : parsed.value;
+  const output = definition.output ?? true;
+  // Strict mode sent optional properties as nullable; their nulls mean "absent".
+  const answer = options.strictNulls ? removeStrictNulls(parsed.value, output) : parsed.value;
+  const value = definition.repair.coerce ? coerceToSchema(answer, output) : answer;
   if (validate(value)) return { ok: true, output: value };
 
   const errors = toFieldErrors(validate.errors);

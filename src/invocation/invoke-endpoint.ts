@@ -8,7 +8,7 @@ import { AppError } from '../errors/app-error';
 import type { ProviderRegistry } from '../providers/registry';
 import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { AttemptRecord, ChatMessage, ChatRequest, TokenUsage } from '../providers/types';
-import { callModel } from '../resilience/call-model';
+import { callModel, type CallModelOptions } from '../resilience/call-model';
 import type { ResilienceEvent } from '../resilience/events';
 import { interpretCompletion, repairRequest } from './interpret-output';
 
@@ -23,6 +23,8 @@ export interface InvokeOptions {
   /** Filled with one record per provider request, also when the call fails. */
   attempts: AttemptRecord[];
   onEvent?: (event: ResilienceEvent) => void;
+  /** Sends the first call's requests (a stream, say); repairs always use `sendChat`. */
+  send?: CallModelOptions['send'];
 }
 
 export interface InvocationResult {
@@ -49,7 +51,11 @@ export async function invokeEndpoint(options: InvokeOptions): Promise<Invocation
     responseSchema:
       definition.output === undefined
         ? undefined
-        : { name: schemaName(definition.name), schema: definition.output },
+        : {
+            name: schemaName(definition.name),
+            schema: definition.output,
+            strictSchema: endpoint.strictOutput,
+          },
   };
   const healthy = (provider: string) =>
     !options.circuits || options.circuits.msUntilTrial(provider) === 0;
@@ -69,11 +75,13 @@ export async function invokeEndpoint(options: InvokeOptions): Promise<Invocation
       attempts,
       purpose,
       onEvent: options.onEvent,
+      send: repairs === 0 ? options.send : undefined,
     });
     usage.inputTokens += answer.completion.usage.inputTokens;
     usage.outputTokens += answer.completion.usage.outputTokens;
 
-    const result = interpretCompletion(endpoint, answer.completion);
+    const strict = endpoint.strictOutput !== null && usesJsonSchema(registry, answer.provider);
+    const result = interpretCompletion(endpoint, answer.completion, { strictNulls: strict });
     if (result.ok) {
       return {
         output: result.output,
@@ -109,4 +117,9 @@ function outputInvalidDetail(reason: string, repairs: number): string {
 /** Response-format names allow letters, digits, `_` and `-`, at most 64 characters. */
 function schemaName(name: string): string {
   return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
+}
+
+/** Whether the answering provider got the output schema as a (strict) response format. */
+function usesJsonSchema(registry: ProviderRegistry, provider: string): boolean {
+  return registry.get(provider)?.config.supportsJsonSchema === true;
 }

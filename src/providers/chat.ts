@@ -80,9 +80,14 @@ export function buildBody(
 
   const schema = request.responseSchema;
   if (schema && provider.config.supportsJsonSchema && typeof schema.schema === 'object') {
+    const strict = schema.strictSchema ?? null;
     body.response_format = {
       type: 'json_schema',
-      json_schema: { name: schemaName(schema.name), schema: schema.schema, strict: false },
+      json_schema: {
+        name: schemaName(schema.name),
+        schema: strict ?? schema.schema,
+        strict: strict !== null,
+      },
     };
   }
   return body;

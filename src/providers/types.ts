@@ -52,7 +52,12 @@ export interface ChatRequest {
   temperature?: number;
   maxTokens?: number;
   /** When set, JSON is asked for: as a JSON-schema response format where supported. */
-  responseSchema?: { name: string; schema: JsonSchema };
+  responseSchema?: {
+    name: string;
+    schema: JsonSchema;
+    /** The schema adapted to strict mode (`strict-schema.ts`), or null when it cannot be. */
+    strictSchema?: Record<string, unknown> | null;
+  };
 }
 
 export interface TokenUsage {

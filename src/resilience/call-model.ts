@@ -6,8 +6,9 @@
  * not. The loop reports through `onEvent` and never logs.
  */
 import type { ModelTarget, RetrySettings } from '../definitions/types';
-import { sendChat } from '../providers/chat';
+import { sendChat, type SendChatOptions } from '../providers/chat';
 import type { Provider } from '../providers/registry';
+import { isStreamInterrupted, type StreamInterruptedError } from '../providers/stream-chat';
 import type { AttemptRecord, ChatRequest, Completion } from '../providers/types';
 import { isUpstreamFailure, type UpstreamFailure } from '../providers/upstream-failure';
 import { backoffDelay } from './backoff';
@@ -42,6 +43,16 @@ export interface CallModelOptions {
   random?: () => number;
   /** Per-provider circuit breakers; an open provider is skipped. Default: none. */
   circuits?: CircuitBreakers;
+  /**
+   * Sends one request. Default `sendChat`. A send that has handed part of an answer on (a
+   * stream) fails with a `StreamInterruptedError`: the attempt and the circuit record its failure,
+   * then it leaves `callModel` as it is, with neither retry nor fallback.
+   */
+  send?: (
+    provider: Provider,
+    request: ChatRequest,
+    options: SendChatOptions,
+  ) => Promise<Completion>;
 }
 
 export interface CallModelResult {
@@ -66,6 +77,7 @@ interface CallContext {
  * @throws AppError (`rate_limited`, `upstream_unavailable`, `upstream_timeout`, `upstream_error`)
  *   when every candidate failed, see `giveUpError`
  * @throws CallAbortedError when `signal` aborted; no further request is made
+ * @throws StreamInterruptedError as `send` threw it
  */
 export async function callModel(options: CallModelOptions): Promise<CallModelResult> {
   const ctx: CallContext = {
@@ -181,33 +193,55 @@ async function attemptOnce(
   { attempt, timeoutMs }: { attempt: number; timeoutMs: number },
 ): Promise<Completion | UpstreamFailure> {
   const { request, signal, attempts } = ctx.options;
+  const send = ctx.options.send ?? sendChat;
   const fields = targetFields(ctx, target);
   ctx.emit({ type: 'attempt', ...fields, attempt, timeoutMs });
   const startedAt = ctx.now();
 
   try {
-    const completion = await sendChat(
+    const completion = await send(
       provider,
       { ...request, model: target.name },
-      {
-        signal,
-        timeoutMs,
-      },
+      { signal, timeoutMs },
     );
+    ctx.options.circuits?.record(target.provider);
     const durationMs = ctx.now() - startedAt;
     attempts.push({ ...fields, outcome: 'ok', status: 200, durationMs });
     ctx.emit({ type: 'success', ...fields, attempt, durationMs });
     return completion;
   } catch (error) {
-    if (!isUpstreamFailure(error)) throw error;
+    const failure = isStreamInterrupted(error) ? error.failure : error;
+    if (!isUpstreamFailure(failure)) throw error;
 
-    ctx.options.circuits?.record(target.provider, error);
+    ctx.options.circuits?.record(target.provider, failure);
     const durationMs = ctx.now() - startedAt;
-    attempts.push({ ...fields, outcome: error.kind, status: error.status ?? null, durationMs });
-    if (error.kind === 'aborted') throw aborted(ctx, target, attempt);
+    attempts.push({ ...fields, outcome: failure.kind, status: failure.status ?? null, durationMs });
+    if (failure.kind === 'aborted') throw aborted(ctx, target, attempt);
 
-    return error;
+    if (isStreamInterrupted(error)) throw interrupted(ctx, target, attempt, error);
+
+    return failure;
   }
+}
+
+/** Part of the answer went out: no other attempt may follow, here or at a fallback. */
+function interrupted(
+  ctx: CallContext,
+  target: ModelTarget,
+  attempts: number,
+  error: StreamInterruptedError,
+): StreamInterruptedError {
+  const { kind, status } = error.failure;
+  const fields = targetFields(ctx, target);
+  ctx.emit({
+    type: 'give_up',
+    ...fields,
+    attempts,
+    reason: 'not_retryable',
+    failure: kind,
+    status,
+  });
+  return error;
 }
 
 /** Wait before the next attempt; an abort ends the call at once. */

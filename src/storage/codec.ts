@@ -10,6 +10,7 @@ import type {
   EndpointStatus,
   EndpointVersion,
 } from '../definitions/types';
+import { migrateDefinition, UNTAGGED_DEFINITION_FORMAT } from './definition-migrations';
 import { StoreCorruptionError, type StatusChange } from './store';
 
 const STATUSES: ReadonlySet<string> = new Set<EndpointStatus>([
@@ -36,6 +37,8 @@ export interface RawVersion {
   name: unknown;
   version: unknown;
   definition: unknown;
+  /** The definition's stored format; absent (undefined) means UNTAGGED_DEFINITION_FORMAT. */
+  definitionFormat?: unknown;
   createdAt: unknown;
 }
 
@@ -74,8 +77,16 @@ export function encodeDefinition(definition: EndpointDefinition, expectedName?: 
   return JSON.stringify(definition);
 }
 
-/** Parses and checks a stored definition; throws StoreCorruptionError naming the version. */
-export function decodeDefinition(text: unknown, name: string, version: number): EndpointDefinition {
+/**
+ * Parses a stored definition, upgrades it from its stored `format` (see
+ * `definition-migrations.ts`) and checks it; throws StoreCorruptionError naming the version.
+ */
+export function decodeDefinition(
+  text: unknown,
+  name: string,
+  version: number,
+  format: unknown,
+): EndpointDefinition {
   const where = `definition of '${name}' version ${version}`;
   if (typeof text !== 'string') {
     throw new StoreCorruptionError(`stored ${where} is not text`);
@@ -86,6 +97,13 @@ export function decodeDefinition(text: unknown, name: string, version: number): 
     value = JSON.parse(text);
   } catch (error) {
     throw new StoreCorruptionError(`stored ${where} is not valid JSON`, { cause: error });
+  }
+
+  try {
+    value = migrateDefinition(value, typeof format === 'number' ? format : Number.NaN);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreCorruptionError(`stored ${where} cannot be read: ${reason}`, { cause: error });
   }
 
   const valid =
@@ -144,7 +162,12 @@ export function decodeVersion(raw: RawVersion): EndpointVersion {
   return {
     name: raw.name,
     version: raw.version,
-    definition: decodeDefinition(raw.definition, raw.name, raw.version),
+    definition: decodeDefinition(
+      raw.definition,
+      raw.name,
+      raw.version,
+      raw.definitionFormat ?? UNTAGGED_DEFINITION_FORMAT,
+    ),
     createdAt: raw.createdAt,
   };
 }
@@ -179,4 +202,45 @@ export function applyStatusChange(
   }
 
   return next;
+}
+
+/**
+ * Checks an endpoint given whole to `importEndpoint`: versions numbered 1 to
+ * `state.latestVersion` in order, each named after the endpoint, a published version that exists,
+ * timestamps present. Throws RangeError saying what is wrong.
+ */
+export function checkImport(state: EndpointState, versions: readonly EndpointVersion[]): void {
+  let decoded: EndpointState;
+  try {
+    decoded = decodeState(state as unknown as RawState);
+  } catch (error) {
+    throw new RangeError(`the state of endpoint '${String(state?.name)}' is malformed`, {
+      cause: error,
+    });
+  }
+  const { name, latestVersion, publishedVersion } = decoded;
+
+  if (decoded.status === 'published' && publishedVersion === null) {
+    throw new RangeError(`endpoint '${name}' is published without a version`);
+  }
+
+  if (versions.length !== latestVersion) {
+    throw new RangeError(
+      `endpoint '${name}' has latest version ${latestVersion} but ${versions.length} versions`,
+    );
+  }
+
+  versions.forEach((version, index) => {
+    if (version.name !== name || version.version !== index + 1) {
+      throw new RangeError(`endpoint '${name}': versions must be numbered 1 to ${latestVersion}`);
+    }
+    if (typeof version.createdAt !== 'string') {
+      throw new RangeError(`endpoint '${name}' version ${version.version} has no creation time`);
+    }
+    encodeDefinition(version.definition, name);
+  });
+
+  if (publishedVersion !== null && publishedVersion > latestVersion) {
+    throw new RangeError(`endpoint '${name}' has no version ${publishedVersion}`);
+  }
 }

@@ -13,6 +13,16 @@ export {
   isStoreCorruption,
 } from './store';
 export type { EndpointStore, StatusChange } from './store';
+export {
+  exportStore,
+  importStore,
+  parseDump,
+  DumpFormatError,
+  type StoreDump,
+  type ImportOptions,
+  type ImportResult,
+} from './backup';
+export { DEFINITION_FORMAT, migrateDefinition } from './definition-migrations';
 
 /** The SQLite file name inside the data folder. */
 export const SQLITE_FILE_NAME = 'promptgate.db';

@@ -16,7 +16,15 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 
 import type { EndpointDefinition, EndpointState, EndpointVersion } from '../definitions/types';
-import { applyStatusChange, decodeState, decodeVersion, encodeDefinition, nowIso } from './codec';
+import {
+  applyStatusChange,
+  checkImport,
+  decodeState,
+  decodeVersion,
+  encodeDefinition,
+  nowIso,
+} from './codec';
+import { DEFINITION_FORMAT } from './definition-migrations';
 import {
   StoreConflictError,
   StoreCorruptionError,
@@ -47,6 +55,8 @@ interface VersionDoc {
   version: number;
   /** The definition as JSON text: JSON Schema keys such as `$ref` are not safe as field names. */
   definition: string;
+  /** The definition's stored format; absent in documents written before it: format 1. */
+  definitionFormat?: number;
   createdAt: string;
 }
 
@@ -109,7 +119,13 @@ export class MongoStore implements EndpointStore {
     const text = encodeDefinition(definition);
     const name = definition.name;
     const now = nowIso();
-    const version: VersionDoc = { name, version: 1, definition: text, createdAt: now };
+    const version: VersionDoc = {
+      name,
+      version: 1,
+      definition: text,
+      definitionFormat: DEFINITION_FORMAT,
+      createdAt: now,
+    };
 
     // Version 1 goes first: of two creators exactly one inserts it, and until the endpoint
     // document exists no reader can reach it.
@@ -155,7 +171,13 @@ export class MongoStore implements EndpointStore {
         );
       }
 
-      const doc: VersionDoc = { name, version: latest + 1, definition: text, createdAt: nowIso() };
+      const doc: VersionDoc = {
+        name,
+        version: latest + 1,
+        definition: text,
+        definitionFormat: DEFINITION_FORMAT,
+        createdAt: nowIso(),
+      };
       try {
         await this.versions.insertOne({ ...doc });
       } catch (error) {
@@ -227,6 +249,54 @@ export class MongoStore implements EndpointStore {
     }
 
     throw new StoreConflictError(`endpoint '${name}' is changing too often; try again`);
+  }
+
+  /**
+   * Versions go in first, in order, then the endpoint document, which makes them reachable: a
+   * reader sees the endpoint whole or not at all. An existing endpoint always has version 1, so
+   * the first insert collides with it and nothing is written.
+   */
+  async importEndpoint(
+    state: EndpointState,
+    versions: readonly EndpointVersion[],
+  ): Promise<EndpointState> {
+    checkImport(state, versions);
+    const { name } = state;
+    if ((await this.endpoints.countDocuments({ name }, { limit: 1 })) > 0) {
+      throw new StoreConflictError(`endpoint '${name}' already exists`);
+    }
+
+    const docs: VersionDoc[] = versions.map((version) => ({
+      name,
+      version: version.version,
+      definition: encodeDefinition(version.definition, name),
+      definitionFormat: DEFINITION_FORMAT,
+      createdAt: version.createdAt,
+    }));
+    try {
+      await this.versions.insertMany(docs, { ordered: true });
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new StoreConflictError(`endpoint '${name}' already exists`);
+      throw error;
+    }
+    await this.insertOrConflict(
+      this.endpoints,
+      {
+        name,
+        status: state.status,
+        publishedVersion: state.publishedVersion,
+        latestVersion: state.latestVersion,
+        sunset: state.sunset,
+        deprecatedAt: state.deprecatedAt,
+        createdAt: state.createdAt,
+        updatedAt: state.updatedAt,
+        revision: 1,
+      },
+      name,
+    );
+    await this.bumpChanges();
+
+    return this.mustGetState(name);
   }
 
   async changeMarker(): Promise<number> {

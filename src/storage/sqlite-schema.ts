@@ -52,6 +52,16 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'endpoint_versions.definition_format: the stored format of each definition',
+    up(db) {
+      // Rows written before this column existed hold format 1 definitions.
+      db.exec(
+        'ALTER TABLE endpoint_versions ADD COLUMN definition_format INTEGER NOT NULL DEFAULT 1',
+      );
+    },
+  },
 ];
 
 /** The format this build writes. */

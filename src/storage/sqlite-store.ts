@@ -14,7 +14,15 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
 import type { EndpointDefinition, EndpointState, EndpointVersion } from '../definitions/types';
-import { applyStatusChange, decodeState, decodeVersion, encodeDefinition, nowIso } from './codec';
+import {
+  applyStatusChange,
+  checkImport,
+  decodeState,
+  decodeVersion,
+  encodeDefinition,
+  nowIso,
+} from './codec';
+import { DEFINITION_FORMAT } from './definition-migrations';
 import { migrate } from './sqlite-schema';
 import { StoreConflictError, type EndpointStore, type StatusChange } from './store';
 
@@ -36,6 +44,7 @@ interface VersionRow {
   name: string;
   version: number;
   definition: string;
+  definition_format: number;
   created_at: string;
 }
 
@@ -59,6 +68,7 @@ function toVersion(row: VersionRow): EndpointVersion {
     name: row.name,
     version: row.version,
     definition: row.definition,
+    definitionFormat: row.definition_format,
     createdAt: row.created_at,
   });
 }
@@ -102,8 +112,13 @@ export class SqliteStore implements EndpointStore {
           'VALUES (@name, @status, @publishedVersion, 1, NULL, NULL, @now, @now, 1)',
       ),
       insertVersion: db.prepare(
-        'INSERT INTO endpoint_versions (name, version, definition, created_at) ' +
-          'VALUES (@name, @version, @definition, @now)',
+        'INSERT INTO endpoint_versions (name, version, definition, definition_format, ' +
+          `created_at) VALUES (@name, @version, @definition, ${DEFINITION_FORMAT}, @now)`,
+      ),
+      insertWholeState: db.prepare(
+        'INSERT INTO endpoints (name, status, published_version, latest_version, sunset, ' +
+          'deprecated_at, created_at, updated_at, revision) VALUES (@name, @status, ' +
+          '@publishedVersion, @latestVersion, @sunset, @deprecatedAt, @createdAt, @updatedAt, 1)',
       ),
       advanceLatest: db.prepare(
         'UPDATE endpoints SET latest_version = @version, updated_at = @now, ' +
@@ -122,6 +137,7 @@ export class SqliteStore implements EndpointStore {
       create: db.transaction(this.createSync.bind(this)),
       addVersion: db.transaction(this.addVersionSync.bind(this)),
       updateState: db.transaction(this.updateStateSync.bind(this)),
+      importEndpoint: db.transaction(this.importEndpointSync.bind(this)),
     };
   }
 
@@ -195,6 +211,16 @@ export class SqliteStore implements EndpointStore {
 
   updateState(name: string, change: StatusChange): Promise<EndpointState | null> {
     return later(() => this.writes.updateState.immediate(name, change));
+  }
+
+  importEndpoint(
+    state: EndpointState,
+    versions: readonly EndpointVersion[],
+  ): Promise<EndpointState> {
+    return later(() => {
+      checkImport(state, versions);
+      return this.writes.importEndpoint.immediate(state, versions);
+    });
   }
 
   changeMarker(): Promise<number> {
@@ -275,6 +301,38 @@ export class SqliteStore implements EndpointStore {
     }
 
     this.statements.updateStatus.run({ name, ...next, now: nowIso() });
+    this.statements.bumpChanges.run();
+
+    return toState(this.statements.selectState.get(name) as EndpointRow);
+  }
+
+  private importEndpointSync(
+    state: EndpointState,
+    versions: readonly EndpointVersion[],
+  ): EndpointState {
+    const { name } = state;
+    if (this.statements.selectState.get(name) !== undefined) {
+      throw new StoreConflictError(`endpoint '${name}' already exists`);
+    }
+
+    this.statements.insertWholeState.run({
+      name,
+      status: state.status,
+      publishedVersion: state.publishedVersion,
+      latestVersion: state.latestVersion,
+      sunset: state.sunset,
+      deprecatedAt: state.deprecatedAt,
+      createdAt: state.createdAt,
+      updatedAt: state.updatedAt,
+    });
+    for (const version of versions) {
+      this.statements.insertVersion.run({
+        name,
+        version: version.version,
+        definition: encodeDefinition(version.definition, name),
+        now: version.createdAt,
+      });
+    }
     this.statements.bumpChanges.run();
 
     return toState(this.statements.selectState.get(name) as EndpointRow);

@@ -83,6 +83,17 @@ export interface EndpointStore {
    * `published` without a published version.
    */
   updateState(name: string, change: StatusChange): Promise<EndpointState | null>;
+  /**
+   * Stores an endpoint whole, as a backup holds it: its state (status, version numbers,
+   * timestamps) and every version with its number, definition and creation time, in one write
+   * that other readers see complete or not at all. `versions` must be numbered 1 to
+   * `state.latestVersion` in order. Throws StoreConflictError when the name exists in any status
+   * (nothing is written), RangeError when the endpoint is inconsistent.
+   */
+  importEndpoint(
+    state: EndpointState,
+    versions: readonly EndpointVersion[],
+  ): Promise<EndpointState>;
   /** A number that changes whenever any endpoint changes; lets instances notice writes cheaply. */
   changeMarker(): Promise<number>;
   /** True when the store answers. */

@@ -31,11 +31,18 @@ export function extractJson(text: string): ExtractResult {
   return findFirstValue(trimmed);
 }
 
+/**
+ * Brackets tried as the start of a JSON value before giving up. Each try may scan to the end of
+ * the text, so the cap keeps the scan linear in the reply's length: a hostile reply such as
+ * `{ a { a { a ...` must not hold the event loop.
+ */
+const MAX_CANDIDATES = 16;
+
 /** Scans for `{` or `[` and returns the first balanced candidate that parses. */
 function findFirstValue(text: string): ExtractResult {
   let from = 0;
 
-  while (from < text.length) {
+  for (let tried = 0; from < text.length && tried < MAX_CANDIDATES; tried++) {
     const start = indexOfOpening(text, from);
     if (start < 0) return { ok: false, reason: NOT_FOUND };
 

@@ -3,7 +3,11 @@
  * The one behaviour suite every EndpointStore passes. A store's test file calls
  * runStoreConformance with a factory that opens a store on fresh, empty storage.
  */
-import type { EndpointDefinition } from '../../src/definitions/types';
+import type {
+  EndpointDefinition,
+  EndpointState,
+  EndpointVersion,
+} from '../../src/definitions/types';
 import { isStoreConflict, StoreConflictError, type EndpointStore } from '../../src/storage/store';
 
 export interface ConformanceOptions {
@@ -53,6 +57,27 @@ export function sampleDefinition(
 
 function withUser(definition: EndpointDefinition, user: string): EndpointDefinition {
   return { ...definition, prompt: { system: 'You classify sentiment.', user } };
+}
+
+/** An endpoint as a backup holds it: deprecated, version 2 of 3 served, fixed timestamps. */
+export function sampleImport(name: string): { state: EndpointState; versions: EndpointVersion[] } {
+  const state: EndpointState = {
+    name,
+    status: 'deprecated',
+    publishedVersion: 2,
+    latestVersion: 3,
+    sunset: '2030-01-01',
+    deprecatedAt: '2024-05-01T08:00:00.000Z',
+    createdAt: '2024-01-01T08:00:00.000Z',
+    updatedAt: '2024-05-01T08:00:00.000Z',
+  };
+  const versions = [1, 2, 3].map((version) => ({
+    name,
+    version,
+    definition: withUser(sampleDefinition(name), `version ${version} ✓ {{text}}`),
+    createdAt: `2024-0${version}-01T08:00:00.000Z`,
+  }));
+  return { state, versions };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -332,6 +357,62 @@ export function runStoreConformance(
 
       it('is empty on a new store', async () => {
         expect(await store.listStates()).toEqual([]);
+      });
+    });
+
+    describe('importEndpoint', () => {
+      it('recreates an endpoint whole: numbers, definitions, state and timestamps', async () => {
+        const { state, versions } = sampleImport('moved');
+        const before = await store.changeMarker();
+
+        expect(await store.importEndpoint(state, versions)).toEqual(state);
+        expect(await store.getState('moved')).toEqual(state);
+        expect(await store.listVersions('moved')).toEqual(versions);
+        expect(await store.changeMarker()).toBeGreaterThan(before);
+        expect((await store.addVersion('moved', sampleDefinition('moved')))?.version.version).toBe(
+          4,
+        );
+      });
+
+      it('keeps a retired endpoint retired and its name taken', async () => {
+        const { state, versions } = sampleImport('gone');
+        await store.importEndpoint({ ...state, status: 'retired' }, versions);
+
+        expect((await store.getState('gone'))?.status).toBe('retired');
+        expect(
+          isStoreConflict(await rejection(store.createEndpoint(sampleDefinition('gone')))),
+        ).toBe(true);
+      });
+
+      it('refuses an existing name with StoreConflictError and writes nothing', async () => {
+        const { state: existing } = await store.createEndpoint(sampleDefinition('taken'));
+        const { state, versions } = sampleImport('taken');
+        const before = await store.changeMarker();
+
+        expect(isStoreConflict(await rejection(store.importEndpoint(state, versions)))).toBe(true);
+        expect(await store.getState('taken')).toEqual(existing);
+        expect(await store.listVersions('taken')).toHaveLength(1);
+        expect(await store.changeMarker()).toBe(before);
+      });
+
+      it('refuses an inconsistent endpoint with RangeError and writes nothing', async () => {
+        const { state, versions } = sampleImport('odd');
+        const cases: Array<[EndpointState, EndpointVersion[]]> = [
+          [state, versions.slice(0, 2)],
+          [state, [versions[0], versions[2], versions[1]]],
+          [{ ...state, publishedVersion: 7 }, versions],
+          [{ ...state, status: 'published', publishedVersion: null }, versions],
+          [state, versions.map((v) => ({ ...v, definition: sampleDefinition('other') }))],
+          [{ ...state, createdAt: 5 as unknown as string }, versions],
+        ];
+
+        for (const [badState, badVersions] of cases) {
+          expect(await rejection(store.importEndpoint(badState, badVersions))).toBeInstanceOf(
+            RangeError,
+          );
+        }
+        expect(await store.getState('odd')).toBeNull();
+        expect(await store.listVersions('odd')).toEqual([]);
       });
     });
 

@@ -130,3 +130,12 @@ describe('repairJson', () => {
     expect(JSON.parse(repairJson(text) as string)).toEqual(JSON.parse(text));
   });
 });
+
+describe('extractJson on hostile replies', () => {
+  // Scanning from every bracket to the end took minutes on 200 KB; a regression hangs this test
+  // past jest's timeout rather than failing a timing assertion.
+  it('gives up on many unbalanced brackets instead of scanning from each of them', () => {
+    expect(extractJson('{ a '.repeat(50_000)).ok).toBe(false);
+    expect(extractJson(`${'[ x '.repeat(50_000)}{"ok": true}`).ok).toBe(false);
+  });
+});
