@@ -2,12 +2,16 @@
  * @module definitions/catalog
  * The in-memory view of what is served: each endpoint's state and its compiled published
  * version. Admin writes refresh it at once; a cheap change check every `pollIntervalMs`
- * picks up writes made by other instances sharing the store.
+ * picks up writes made by other instances sharing the store, and a full reload every
+ * `FULL_RELOAD_MS` covers a change whose counter update was lost (a crash between the two).
  */
 import { LRUCache } from 'lru-cache';
 import type { EndpointStore } from '../storage/store';
 import { compileEndpoint, type CompiledEndpoint } from './compile';
 import type { EndpointState } from './types';
+
+/** How often every instance reloads the whole catalog, whatever the change counter says. */
+const FULL_RELOAD_MS = 60_000;
 
 export interface CatalogEntry {
   state: EndpointState;
@@ -28,6 +32,7 @@ export class EndpointCatalog {
   /** Compiled versions by `name@version`, shared by serving and the test route. */
   readonly #compiled = new LRUCache<string, CompiledEndpoint>({ max: 500 });
   #marker = -1;
+  #loadedAt = 0;
   #timer?: NodeJS.Timeout;
 
   constructor(store: EndpointStore) {
@@ -37,6 +42,7 @@ export class EndpointCatalog {
   /** Loads every endpoint; call once before serving. */
   async load(): Promise<void> {
     this.#marker = await this.#store.changeMarker();
+    this.#loadedAt = Date.now();
     const states = await this.#store.listStates();
     await Promise.all(states.map((state) => this.#put(state)));
     for (const name of [...this.#entries.keys()]) {
@@ -90,7 +96,8 @@ export class EndpointCatalog {
 
   async #pollOnce(): Promise<void> {
     const marker = await this.#store.changeMarker();
-    if (marker !== this.#marker) await this.load();
+    const stale = Date.now() - this.#loadedAt > FULL_RELOAD_MS;
+    if (marker !== this.#marker || stale) await this.load();
   }
 
   async #put(state: EndpointState): Promise<CatalogEntry> {
