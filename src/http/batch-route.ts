@@ -11,10 +11,8 @@ import { Bulkhead, mapConcurrent } from '../resilience/bulkhead';
 import type { CompiledEndpoint } from '../definitions/compile';
 import {
   abortOnDisconnect,
-  authorize,
+  admitCall,
   checkInput,
-  resolveServed,
-  setDeprecationHeaders,
   type EndpointRoutesOptions,
 } from './endpoint-routes';
 import { problemBody } from './problem';
@@ -42,14 +40,9 @@ async function serveBatch(
   req: Request,
   res: Response,
 ) {
-  const entry = resolveServed(options.catalog, String(req.params.name));
-  const endpoint = entry.served!;
-  req.facts.endpoint = endpoint.name;
-  req.facts.version = endpoint.version;
-  res.setHeader('Promptgate-Version', String(endpoint.version));
+  const endpoint = admitCall(options, req, res);
+  req.facts.cache = 'off';
   res.setHeader('Promptgate-Cache', 'off');
-  setDeprecationHeaders(res, entry);
-  authorize(options, req, endpoint);
 
   const inputs = batchInputs(req.body);
 

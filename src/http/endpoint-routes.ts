@@ -36,7 +36,15 @@ export function endpointRoutes(options: EndpointRoutesOptions): Router {
   return router;
 }
 
-async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: Response) {
+/**
+ * The first steps of every generated route (plain, batch, stream): find the served version
+ * (404, 410), set the version and deprecation headers, check the credential (401).
+ */
+export function admitCall(
+  options: EndpointRoutesOptions,
+  req: Request,
+  res: Response,
+): CompiledEndpoint {
   const entry = resolveServed(options.catalog, String(req.params.name));
   const endpoint = entry.served!;
   req.facts.endpoint = endpoint.name;
@@ -44,6 +52,11 @@ async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: 
   res.setHeader('Promptgate-Version', String(endpoint.version));
   setDeprecationHeaders(res, entry);
   authorize(options, req, endpoint);
+  return endpoint;
+}
+
+async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: Response) {
+  const endpoint = admitCall(options, req, res);
 
   const input = checkInput(endpoint, req.body);
 

@@ -22,10 +22,8 @@ import type { AttemptRecord } from '../providers/types';
 import { isCallAborted } from '../resilience/call-aborted-error';
 import {
   abortOnDisconnect,
-  authorize,
+  admitCall,
   checkInput,
-  resolveServed,
-  setDeprecationHeaders,
   type EndpointRoutesOptions,
 } from './endpoint-routes';
 import { problemBody } from './problem';
@@ -44,17 +42,11 @@ export function streamRoutes(options: EndpointRoutesOptions): Router {
 }
 
 async function serveStream(options: EndpointRoutesOptions, req: Request, res: Response) {
-  const entry = resolveServed(options.catalog, String(req.params.name));
-  const endpoint = entry.served!;
-  req.facts.endpoint = endpoint.name;
-  req.facts.version = endpoint.version;
+  const endpoint = admitCall(options, req, res);
   req.facts.stream = true;
-  res.setHeader('Promptgate-Version', String(endpoint.version));
-  setDeprecationHeaders(res, entry);
   // Streams are never cached: a cached answer has no deltas to replay.
   req.facts.cache = 'off';
   res.setHeader('Promptgate-Cache', 'off');
-  authorize(options, req, endpoint);
 
   const input = checkInput(endpoint, req.body);
 

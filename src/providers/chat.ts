@@ -4,6 +4,7 @@
  * that the answer is a real chat completion, and turn every failure into an `UpstreamFailure`.
  * Retrying is not done here; see `src/resilience/call-model.ts`.
  */
+import { attemptSignal } from './attempt-signal';
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 
@@ -36,15 +37,12 @@ export async function sendChat(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (options.signal?.aborted) throw new UpstreamFailure('aborted', `${label} was cancelled.`);
 
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const attempt = attemptSignal(options.signal, timeoutMs);
 
   try {
     const response = await provider.client.chat.completions
       .create(buildBody(provider, request), {
-        signal: controller.signal,
+        signal: attempt.signal,
         timeout: timeoutMs,
         maxRetries: 0,
       })
@@ -52,12 +50,9 @@ export async function sendChat(
     const text = await response.text();
     return toCompletion(parseJson(text, response.status, label), request, label, response.status);
   } catch (error) {
-    const aborted = options.signal?.aborted === true;
-    const timedOut = !aborted && controller.signal.aborted;
-    throw toUpstreamFailure(error, { label, aborted, timedOut, timeoutMs });
+    throw toUpstreamFailure(error, { label, ...attempt.why(), timeoutMs });
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    attempt.dispose();
   }
 }
 

@@ -6,6 +6,7 @@
  * delta was handed on: that is a `StreamInterruptedError`, which `callModel` neither retries nor
  * moves past, since the receiver already holds part of an answer. Retrying is not done here.
  */
+import { attemptSignal } from './attempt-signal';
 import { buildBody, toUpstreamFailure, type SendChatOptions } from './chat';
 import type { Provider } from './registry';
 import type { ChatRequest, Completion, TokenUsage } from './types';
@@ -72,10 +73,7 @@ export async function streamChat(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (options.signal?.aborted) throw new UpstreamFailure('aborted', `${label} was cancelled.`);
 
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const attempt = attemptSignal(options.signal, timeoutMs);
   let delivered = false;
   const onDelta = (text: string) => {
     delivered = true;
@@ -85,20 +83,17 @@ export async function streamChat(
   try {
     const stream = await provider.client.chat.completions.create(
       { ...buildBody(provider, request), stream: true, stream_options: { include_usage: true } },
-      { signal: controller.signal, timeout: timeoutMs, maxRetries: 0 },
+      { signal: attempt.signal, timeout: timeoutMs, maxRetries: 0 },
     );
-    return await readStream(stream, { request, label, onDelta, signal: controller.signal });
+    return await readStream(stream, { request, label, onDelta, signal: attempt.signal });
   } catch (error) {
-    const aborted = options.signal?.aborted === true;
-    const timedOut = !aborted && controller.signal.aborted;
-    const context = { label, aborted, timedOut, timeoutMs };
+    const context = { label, ...attempt.why(), timeoutMs };
     const failure = toUpstreamFailure(chunkError(error, label), context);
     if (delivered && failure.kind !== 'aborted') throw new StreamInterruptedError(failure);
 
     throw failure;
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    attempt.dispose();
   }
 }
 
