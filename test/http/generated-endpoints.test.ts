@@ -272,6 +272,34 @@ describe('generated endpoints: POST /v1/{name}', () => {
     expect(server.provider.requests).toHaveLength(1);
   });
 
+  it.each([408, 409, 429, 500, 502, 503, 504, 529])(
+    'retries a %i from the provider and then answers',
+    async (status) => {
+      server.provider.script([{ status }, jsonCompletion({ label: 'neutral', score: 0.5 })]);
+      const res = await call('sentiment', { text: 'again' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('promptgate-attempts')).toBe('2');
+    },
+  );
+
+  it.each([400, 401, 403, 404, 422])('does not retry a %i from the provider', async (status) => {
+    server.provider.script([{ status }, jsonCompletion({ label: 'neutral', score: 0.5 })]);
+    const res = await call('sentiment', { text: 'once' });
+    expect(res.status).toBe(502);
+    expect(res.body.code).toBe('upstream_error');
+    expect(res.headers.get('promptgate-attempts')).toBe('1');
+  });
+
+  it('retries a 200 whose body is not a chat completion', async () => {
+    server.provider.script([
+      { status: 200, json: { unexpected: true } },
+      jsonCompletion({ label: 'neutral', score: 0.5 }),
+    ]);
+    const res = await call('sentiment', { text: 'shape' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('promptgate-attempts')).toBe('2');
+  });
+
   it('does not retry a 400 from the provider and answers 502 upstream_error', async () => {
     server.provider.fallback = { status: 400 };
     const res = await call('sentiment', { text: 'x' });
