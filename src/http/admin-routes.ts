@@ -47,6 +47,7 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
   router.get('/endpoints/:name', async (req, res) => {
     const state = await mustGetState(store, req);
     const latest = await mustGetVersion(store, state.name, state.latestVersion);
+    res.setHeader('ETag', `"${latest.version}"`);
     res.json(endpointView(state, latest));
   });
 
@@ -67,6 +68,7 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
       current = (await store.updateState(state.name, change)) ?? current;
     }
     await catalog.refresh(state.name);
+    res.setHeader('ETag', `"${added.version.version}"`);
     res.json(endpointView(current, added.version));
   });
 
@@ -139,7 +141,7 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
     const items = options.registry
       .describe()
       .map((p) => ({ ...p, health: options.circuits.health(p.name) }));
-    res.json({ items });
+    res.json({ items, pools: options.registry.pools() });
   });
 
   router.post('/providers/:name/reset', (req, res) => {

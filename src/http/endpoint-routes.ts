@@ -65,11 +65,12 @@ async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: 
   const key = ttl > 0 ? ResponseCache.key(endpoint.name, endpoint.version, input) : '';
   setCacheResult(req, res, cacheResult);
   if (cacheResult === 'miss') {
-    const cached = options.cache.get(key);
+    const cached = options.cache.get(key) as CachedAnswer | undefined;
     if (cached !== undefined) {
       setCacheResult(req, res, 'hit');
+      res.setHeader('Promptgate-Model', cached.model);
       res.setHeader('Promptgate-Attempts', '0');
-      res.status(200).json(cached);
+      res.status(200).json(cached.output);
       return;
     }
   }
@@ -96,7 +97,7 @@ async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: 
     } else {
       result = await call(abort.signal);
     }
-    if (ttl > 0) options.cache.set(key, result.output, ttl);
+    if (ttl > 0) options.cache.set(key, { output: result.output, model: result.model }, ttl);
 
     setCacheResult(req, res, cacheResult);
     res.setHeader('Promptgate-Model', result.model);
@@ -119,6 +120,12 @@ export function setFinishReason(res: Response, finishReason: string): void {
   if (finishReason !== 'stop' && /^[A-Za-z0-9_.-]{1,64}$/.test(finishReason)) {
     res.setHeader('Promptgate-Finish-Reason', finishReason);
   }
+}
+
+/** What the cache keeps of an answer: the output and who gave it. */
+interface CachedAnswer {
+  output: unknown;
+  model: string;
 }
 
 /** `Cache-Control: no-cache` (or `no-store`) on a request skips the cache. */

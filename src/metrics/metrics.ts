@@ -29,7 +29,8 @@ export class Metrics {
   readonly #tokens: Counter<'endpoint' | 'direction'>;
 
   constructor(options: { circuits?: CircuitBreakers; providers?: () => string[] } = {}) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'promptgate_process_' });
+    // Standard names (process_*, nodejs_*), so that stock dashboards find them.
+    collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.#requests = new Counter({
       name: 'promptgate_requests_total',

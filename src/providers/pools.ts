@@ -21,6 +21,10 @@ export class ProviderPools {
     return [...this.#pools.keys()];
   }
 
+  list(): PoolConfig[] {
+    return [...this.#pools].map(([name, members]) => ({ name, members: [...members] }));
+  }
+
   has(name: string): boolean {
     return this.#pools.has(name);
   }

@@ -71,9 +71,9 @@ export class ProviderRegistry {
     return this.#pools.expand(candidates, isHealthy);
   }
 
-  /** Pool names and members; for the admin API. */
-  poolNames(): string[] {
-    return this.#pools.names();
+  /** Pools with their members and weights; for the admin API. */
+  pools(): PoolConfig[] {
+    return this.#pools.list();
   }
 
   describe(): ProviderDescription[] {

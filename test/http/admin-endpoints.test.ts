@@ -112,6 +112,7 @@ describe('admin API: endpoint lifecycle', () => {
       headers: { 'if-match': '"1"' },
     });
     expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBe('"2"');
     const stale = await server.request('PUT', '/admin/endpoints/guarded', {
       body,
       headers: { 'if-match': '"1"' },

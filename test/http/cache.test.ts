@@ -39,6 +39,7 @@ describe('response cache', () => {
     expect(second.body).toEqual(first.body);
     expect(second.headers.get('promptgate-cache')).toBe('hit');
     expect(second.headers.get('promptgate-attempts')).toBe('0');
+    expect(second.headers.get('promptgate-model')).toBe('default/gpt-4o-mini');
     expect(server.provider.requests).toHaveLength(1);
 
     const other = await call({ text: 'something else' });

@@ -103,5 +103,14 @@ describe('fallbacks and pools', () => {
     const providers = await server.request('GET', '/admin/providers');
     const east = providers.body.items.find((p: { name: string }) => p.name === 'east');
     expect(east.health.state).toBe('open');
+    expect(providers.body.pools).toEqual([
+      {
+        name: 'spread',
+        members: [
+          { provider: 'east', weight: 1 },
+          { provider: 'west', weight: 1 },
+        ],
+      },
+    ]);
   });
 });
