@@ -4,7 +4,8 @@
  * per version, never per request.
  */
 import type { ValidateFunction } from 'ajv';
-import { compileTemplate } from '../rendering/template-engine';
+import { AppError } from '../errors/app-error';
+import { compileTemplate, RenderLimitError } from '../rendering/template-engine';
 import { toStrictSchema } from '../providers/strict-schema';
 import type { ChatMessage } from '../providers/types';
 import { compileSchema } from '../validation/ajv';
@@ -44,10 +45,25 @@ export function compileEndpoint(stored: EndpointVersion): CompiledEndpoint {
     validateOutput,
     strictOutput: definition.output === undefined ? null : toStrictSchema(definition.output),
     render(input) {
-      const messages = templates.map((t) => ({ role: t.role, content: t.render(input) }));
+      const messages = templates.map((t) => ({ role: t.role, content: renderOrRefuse(t, input) }));
       return instruction ? withInstruction(messages, instruction) : messages;
     },
   };
+}
+
+function renderOrRefuse(template: { render: (input: unknown) => string }, input: unknown) {
+  try {
+    return template.render(input);
+  } catch (error) {
+    if (!(error instanceof RenderLimitError)) throw error;
+    throw new AppError(
+      'input_invalid',
+      `The input is too large for this prompt: ${error.message}.`,
+      {
+        errors: [{ path: '', message: error.message }],
+      },
+    );
+  }
 }
 
 function messageTemplates(definition: EndpointDefinition): ChatMessage[] {

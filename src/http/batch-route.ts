@@ -16,6 +16,7 @@ import {
   type EndpointRoutesOptions,
 } from './endpoint-routes';
 import { problemBody } from './problem';
+import { isCallAborted } from '../resilience/call-aborted-error';
 
 export interface BatchRoutesOptions extends EndpointRoutesOptions {
   /** Items of one batch in flight at once. Default 4. */
@@ -96,7 +97,11 @@ async function runItem(
     });
     return { output: result.output, model: result.model };
   } catch (error) {
-    if (!isAppError(error)) throw error;
-    return { error: problemBody(error, requestId) };
+    if (isCallAborted(error)) throw error;
+    // One item's failure, whatever it is, must not fail the rest of the batch.
+    const problem = isAppError(error)
+      ? error
+      : new AppError('internal_error', 'This item failed on our side.', { cause: error });
+    return { error: problemBody(problem, requestId) };
   }
 }

@@ -27,6 +27,11 @@ export interface HttpTransportOptions {
   maxSockets?: number;
   /** Idle sockets kept per origin. Default 256. */
   maxFreeSockets?: number;
+  /**
+   * Largest response body read, in bytes (after decoding). Default 16 MiB: no completion is
+   * that large, and reading on would let one provider exhaust the gateway's memory.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface HttpTransport {
@@ -47,6 +52,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     scheduling: 'lifo' as const,
   };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
 
   const fetch: FetchLike = (input, init = {}) => {
     const url = toUrl(input);
@@ -56,7 +62,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     if (!supported) return globalThis.fetch(input, init);
 
     const agent = url.protocol === 'https:' ? agents.https : agents.http;
-    return send(url, init, body || undefined, agent);
+    return send(url, init, body || undefined, agent, maxBodyBytes);
   };
 
   return {
@@ -68,7 +74,13 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
   };
 }
 
-function send(url: URL, init: RequestInit, body: Buffer | undefined, agent: http.Agent) {
+function send(
+  url: URL,
+  init: RequestInit,
+  body: Buffer | undefined,
+  agent: http.Agent,
+  maxBodyBytes: number,
+) {
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(abortError(signal));
 
@@ -81,7 +93,7 @@ function send(url: URL, init: RequestInit, body: Buffer | undefined, agent: http
     const req = lib.request(url, { method, headers, agent }, (res) => {
       response = res;
       try {
-        resolve(toResponse(res, url));
+        resolve(toResponse(res, url, maxBodyBytes));
       } catch (error) {
         res.destroy();
         reject(new TypeError('fetch failed', { cause: error }));
@@ -104,7 +116,7 @@ function send(url: URL, init: RequestInit, body: Buffer | undefined, agent: http
 }
 
 /** Wrap a Node response; destroying the request (abort) errors its body stream too. */
-function toResponse(res: http.IncomingMessage, url: URL): Response {
+function toResponse(res: http.IncomingMessage, url: URL, maxBodyBytes: number): Response {
   const headers = new Headers();
   for (let i = 0; i < res.rawHeaders.length; i += 2) {
     headers.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
@@ -114,7 +126,8 @@ function toResponse(res: http.IncomingMessage, url: URL): Response {
   const nullBody = NULL_BODY_STATUSES.has(status);
   if (nullBody) res.resume();
 
-  const body = nullBody ? null : toWebStream(decode(res, headers.get('content-encoding')));
+  const decoded = nullBody ? null : decode(res, headers.get('content-encoding'));
+  const body = decoded ? toWebStream(decoded, maxBodyBytes) : null;
   const response = new Response(body, { status, statusText: res.statusMessage, headers });
   Object.defineProperty(response, 'url', { value: url.href });
   return response;
@@ -136,10 +149,16 @@ function decode(res: http.IncomingMessage, coding: string | null): Readable {
 }
 
 /** A WHATWG stream over a Node stream, with backpressure and premature-close detection. */
-function toWebStream(source: Readable): ReadableStream<Uint8Array> {
+function toWebStream(source: Readable, maxBytes: number): ReadableStream<Uint8Array> {
+  let received = 0;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       source.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > maxBytes) {
+          source.destroy(new Error(`the response body exceeds ${maxBytes} bytes`));
+          return;
+        }
         controller.enqueue(chunk);
         if ((controller.desiredSize ?? 0) <= 0) source.pause();
       });

@@ -61,8 +61,41 @@ export function compileTemplate(source: string): RenderFunction {
   env.precompile(source, COMPILE_OPTIONS);
   const template = env.compile(source, COMPILE_OPTIONS);
 
-  return (input: unknown) => renderValue(template(toRenderable(input)));
+  return (input: unknown) => {
+    iterationsLeft = MAX_EACH_ITERATIONS;
+    try {
+      const text = renderValue(template(toRenderable(input)));
+      if (text.length > MAX_RENDERED_CHARS) throw new RenderLimitError('characters');
+      return text;
+    } catch (error) {
+      if (error instanceof RangeError) throw new RenderLimitError('characters');
+      throw error;
+    } finally {
+      iterationsLeft = Infinity;
+    }
+  };
 }
+
+/**
+ * Limits of one render. Rendering is synchronous, so a template with nested loops over a large
+ * input (`{{#each a}}{{#each ../a}}...`) would otherwise hold the event loop for seconds.
+ */
+export const MAX_EACH_ITERATIONS = 100_000;
+export const MAX_RENDERED_CHARS = 4_000_000;
+
+/** Thrown when an input would make a render exceed its limits. */
+export class RenderLimitError extends Error {
+  constructor(what: 'iterations' | 'characters') {
+    const limit = what === 'iterations' ? MAX_EACH_ITERATIONS : MAX_RENDERED_CHARS;
+    super(
+      `the rendered prompt would exceed ${limit} ${what === 'iterations' ? 'loop iterations' : 'characters'}`,
+    );
+    this.name = 'RenderLimitError';
+  }
+}
+
+/** Iterations the render in progress may still make; renders never overlap (they are sync). */
+let iterationsLeft = Infinity;
 
 /** A value as it appears in a rendered prompt (API.md section 6a). */
 export function renderValue(value: unknown): string {
@@ -94,6 +127,7 @@ function toRenderable(value: unknown): unknown {
 function registerHelpers(): void {
   env.unregisterHelper('log');
   env.unregisterHelper('lookup');
+  countEachIterations();
 
   /** `{{json value [indent]}}`: the value as JSON, compact unless an indent (0 to 10) is given. */
   env.registerHelper('json', (...args: unknown[]) => {
@@ -123,6 +157,23 @@ function registerHelpers(): void {
     renderValue(helperArgs(args)[0]).toLowerCase(),
   );
   env.registerHelper('trim', (...args: unknown[]) => renderValue(helperArgs(args)[0]).trim());
+}
+
+/** Wraps the built-in `#each` so that every iteration counts against the render's budget. */
+function countEachIterations(): void {
+  const builtin = env.helpers.each as Handlebars.HelperDelegate;
+  env.registerHelper(
+    'each',
+    function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
+      const fn = options.fn;
+      const counted = Object.assign((item: unknown, runtime?: Handlebars.RuntimeOptions) => {
+        iterationsLeft -= 1;
+        if (iterationsLeft < 0) throw new RenderLimitError('iterations');
+        return fn(item, runtime);
+      }, fn);
+      return builtin.call(this, context, { ...options, fn: counted });
+    },
+  );
 }
 
 /** The positional arguments of a helper call, without Handlebars' trailing options object. */

@@ -131,3 +131,43 @@ describe('admin request bodies', () => {
     expect(res.status).toBe(422);
   });
 });
+
+describe('templates that multiply the input', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    await server.request('POST', '/admin/endpoints', {
+      body: definition({
+        name: 'square',
+        publish: true,
+        output: undefined,
+        input: {
+          type: 'object',
+          properties: { a: { type: 'array', items: { type: 'string' } } },
+        },
+        prompt: { user: '{{#each a}}{{#each ../a}}{{this}}{{/each}}{{/each}}' },
+      }),
+    });
+  });
+  afterAll(() => server.stop());
+
+  it('refuses an input that would make the prompt explode, with 422 and without the model', async () => {
+    const a = Array.from({ length: 20_000 }, () => 'abcdefghij');
+    const res = await server.request('POST', '/v1/square', { body: { a } });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('input_invalid');
+    expect(server.provider.requests).toHaveLength(0);
+  });
+
+  it('fails only that item of a batch', async () => {
+    server.provider.push({ completion: { content: 'fine' } });
+    const big = Array.from({ length: 20_000 }, () => 'x');
+    const res = await server.request('POST', '/v1/square/batch', {
+      body: { inputs: [{ a: big }, { a: ['one'] }] },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.results[0].error.code).toBe('input_invalid');
+    expect(res.body.results[1]).toMatchObject({ output: { text: 'fine' } });
+  });
+});

@@ -181,3 +181,31 @@ describe('createHttpTransport', () => {
     );
   });
 });
+
+describe('response size limit', () => {
+  it('fails a response body larger than maxBodyBytes instead of reading it all', async () => {
+    const http = await import('node:http');
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      let sent = 0;
+      const pump = () => {
+        while (sent < 256 && res.write(chunk)) sent++;
+        if (sent < 256) res.once('drain', pump);
+        else res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const transport = createHttpTransport({ maxBodyBytes: 1024 * 1024 });
+    try {
+      const response = await transport.fetch(`http://127.0.0.1:${port}/`);
+      await expect(response.text()).rejects.toThrow();
+    } finally {
+      transport.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
