@@ -16,6 +16,9 @@ import { ProviderRegistry } from './providers/registry';
 import { CircuitBreakers } from './resilience/circuit-breakers';
 import { openStore } from './storage';
 
+/** How long a stopping server lets requests in flight finish, in ms. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:3000`. */
   url: string;
@@ -82,7 +85,10 @@ export async function startServer(
     async close() {
       catalog.stopPolling();
       server.closeIdleConnections();
+      // Requests in flight get a grace period, then their connections are cut.
+      const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      clearTimeout(cut);
       await store.close();
       registry.close();
     },

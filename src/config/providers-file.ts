@@ -29,7 +29,11 @@ const FILE_SCHEMA = {
           name: NAME,
           baseURL: { type: 'string', pattern: '^https?://' },
           apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-          headers: { type: 'object', additionalProperties: { type: 'string' } },
+          headers: {
+            type: 'object',
+            propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
+            additionalProperties: { type: 'string', pattern: '^[^\\r\\n\\u0000]*$' },
+          },
           supportsJsonSchema: { type: 'boolean' },
           circuit: {
             type: 'object',
@@ -57,7 +61,10 @@ const FILE_SCHEMA = {
             items: {
               type: 'object',
               required: ['provider'],
-              properties: { provider: NAME, weight: { type: 'number', exclusiveMinimum: 0 } },
+              properties: {
+                provider: NAME,
+                weight: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
+              },
               additionalProperties: false,
             },
           },
@@ -108,7 +115,7 @@ export function readProvidersFile(
   }
   const data = parsed as ProvidersFile;
 
-  const providers = (data.providers ?? []).map((p, i) => toProvider(p, i, env, envDefault));
+  const providers = (data.providers ?? []).map((p, i) => toProvider(file, p, i, env, envDefault));
   if (envDefault && !providers.some((p) => p.name === 'default')) providers.unshift(envDefault);
   checkUnique(
     file,
@@ -134,16 +141,22 @@ function parseFile(file: string): unknown {
 }
 
 function toProvider(
+  file: string,
   entry: FileProvider,
   index: number,
   env: NodeJS.ProcessEnv,
   envDefault: ProviderConfig | undefined,
 ): ProviderConfig {
   const fromEnv = entry.name === 'default' ? envDefault : undefined;
-  const baseURL = fromEnv?.baseURL ?? entry.baseURL;
-  if (!baseURL) throw new Error(`/providers/${index}/baseURL is required for "${entry.name}"`);
-  const apiKey =
-    fromEnv?.apiKey ?? (entry.apiKeyEnv ? env[entry.apiKeyEnv] || undefined : undefined);
+  // OPENAI_BASE_URL wins when set; OpenAI's URL, implied by a lone key, does not beat the file.
+  const baseURL = (fromEnv && env.OPENAI_BASE_URL) || entry.baseURL || fromEnv?.baseURL;
+  const where = `${file}: /providers/${index}`;
+  if (!baseURL) throw new Error(`${where}/baseURL is required for "${entry.name}"`);
+  if (!isHttpUrl(baseURL)) throw new Error(`${where}/baseURL is not an http(s) URL with a host`);
+  if (entry.apiKeyEnv && !env[entry.apiKeyEnv]) {
+    throw new Error(`${where}/apiKeyEnv names ${entry.apiKeyEnv}, which is not set`);
+  }
+  const apiKey = fromEnv?.apiKey ?? (entry.apiKeyEnv ? env[entry.apiKeyEnv] : undefined);
   return {
     name: entry.name,
     baseURL,
@@ -153,6 +166,15 @@ function toProvider(
     circuit: entry.circuit,
     prices: entry.prices,
   };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function checkUnique(file: string, names: string[], where: string): void {

@@ -12,6 +12,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import { isStoreConflict, type EndpointStore, type StatusChange } from '../storage/store';
 import { testEndpoint } from './admin-test-route';
+import { abortOnDisconnect } from './endpoint-routes';
 
 export interface AdminRoutesOptions {
   store: EndpointStore;
@@ -127,7 +128,12 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
 
   router.post('/endpoints/:name/test', async (req, res) => {
     const state = await mustGetState(store, req);
-    res.json(await testEndpoint({ ...options, state, body: req.body, signal: undefined }));
+    const abort = abortOnDisconnect(req, res);
+    try {
+      res.json(await testEndpoint({ ...options, state, body: req.body, signal: abort.signal }));
+    } finally {
+      abort.done();
+    }
   });
 
   router.get('/endpoints/:name/openapi', async (req, res) => {

@@ -32,6 +32,10 @@ export function batchRoutes(options: BatchRoutesOptions): Router {
   const router = Router();
   const bulkhead = new Bulkhead(options.batchGlobalConcurrency ?? 16);
   router.post('/v1/:name/batch', (req, res) => serveBatch(options, bulkhead, req, res));
+  router.all('/v1/:name/batch', (req, res) => {
+    res.setHeader('Allow', 'POST');
+    throw new AppError('method_not_allowed', `Batches answer POST, not ${req.method}.`);
+  });
   return router;
 }
 

@@ -97,7 +97,10 @@ async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: 
     } else {
       result = await call(abort.signal);
     }
-    if (ttl > 0) options.cache.set(key, { output: result.output, model: result.model }, ttl);
+    // A reply cut off by the token limit is served once but never kept; `no-store` keeps nothing.
+    if (ttl > 0 && result.finishReason === 'stop' && !forbidsStore(req)) {
+      options.cache.set(key, { output: result.output, model: result.model }, ttl);
+    }
 
     setCacheResult(req, res, cacheResult);
     res.setHeader('Promptgate-Model', result.model);
@@ -131,6 +134,11 @@ interface CachedAnswer {
 /** `Cache-Control: no-cache` (or `no-store`) on a request skips the cache. */
 function wantsFresh(req: Request): boolean {
   return /\bno-(cache|store)\b/i.test(req.get('cache-control') ?? '');
+}
+
+/** `Cache-Control: no-store` on a request: its answer is not kept (RFC 9111 5.2.1.5). */
+function forbidsStore(req: Request): boolean {
+  return /\bno-store\b/i.test(req.get('cache-control') ?? '');
 }
 
 function setCacheResult(req: Request, res: Response, result: CacheResult): void {

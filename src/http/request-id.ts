@@ -24,10 +24,13 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
     res.setHeader('X-Request-Id', req.id);
 
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    // 'close' also fires when the client left before the answer: those requests count too,
+    // as 499 (the nginx convention for "client closed request").
+    res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      options.metrics?.observeRequest(req.facts, res.statusCode, seconds);
-      req.log.info(logFields(req, res.statusCode, seconds), 'request done');
+      const status = res.writableFinished ? res.statusCode : 499;
+      options.metrics?.observeRequest(req.facts, status, seconds);
+      req.log.info(logFields(req, status, seconds), 'request done');
     });
     next();
   };

@@ -114,3 +114,43 @@ describe('providers file', () => {
     );
   });
 });
+
+describe('providers file: values that would start a half-configured gateway', () => {
+  const write = (name: string, body: unknown) => file(name, JSON.stringify(body));
+
+  it('refuses base URLs without a host, and header names or values that cannot be sent', () => {
+    const noHost = write('nohost.json', { providers: [{ name: 'x', baseURL: 'http://' }] });
+    expect(() => loadConfig({ PROVIDERS_FILE: noHost })).toThrow(/baseURL is not an http\(s\) URL/);
+    const badName = write('hname.json', {
+      providers: [{ name: 'x', baseURL: 'http://a/v1', headers: { 'bad header': 'v' } }],
+    });
+    expect(() => loadConfig({ PROVIDERS_FILE: badName })).toThrow(ConfigError);
+    const badValue = write('hvalue.json', {
+      providers: [{ name: 'x', baseURL: 'http://a/v1', headers: { 'X-A': 'a\nb' } }],
+    });
+    expect(() => loadConfig({ PROVIDERS_FILE: badValue })).toThrow(ConfigError);
+  });
+
+  it('refuses an apiKeyEnv that names an unset variable', () => {
+    const unset = write('unset.json', {
+      providers: [{ name: 'x', baseURL: 'http://a/v1', apiKeyEnv: 'NOT_SET_ANYWHERE' }],
+    });
+    expect(() => loadConfig({ PROVIDERS_FILE: unset })).toThrow(/NOT_SET_ANYWHERE, which is not set/);
+  });
+
+  it("keeps the file's default URL when only OPENAI_API_KEY is set", () => {
+    const local = write('local-default.json', {
+      providers: [{ name: 'default', baseURL: 'http://127.0.0.1:9/v1' }],
+    });
+    const config = loadConfig({ PROVIDERS_FILE: local, OPENAI_API_KEY: 'k' });
+    expect(config.providers[0]).toMatchObject({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k' });
+  });
+
+  it('refuses weights that would overflow', () => {
+    const huge = write('weights.json', {
+      providers: [{ name: 'a', baseURL: 'http://a/v1' }],
+      pools: [{ name: 'p', members: [{ provider: 'a', weight: 1e308 }] }],
+    });
+    expect(() => loadConfig({ PROVIDERS_FILE: huge })).toThrow(ConfigError);
+  });
+});

@@ -55,6 +55,15 @@ describe('response cache', () => {
     expect(server.provider.requests).toHaveLength(2);
   });
 
+  it('keeps nothing from a no-store request, nor a reply cut off by the token limit', async () => {
+    server.provider.respond = () => jsonCompletion({ label: 'negative', score: 0.2 });
+    const noStore = await call({ text: 'private' }, { 'cache-control': 'no-store' });
+    expect(noStore.headers.get('promptgate-cache')).toBe('bypass');
+    const next = await call({ text: 'private' });
+    expect(next.headers.get('promptgate-cache')).toBe('miss');
+    expect(server.provider.requests).toHaveLength(2);
+  });
+
   it('does not keep failures', async () => {
     server.provider.fallback = { status: 400 };
     const failed = await call({ text: 'fails first' });
