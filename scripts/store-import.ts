@@ -12,7 +12,8 @@ import 'dotenv/config';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
-import { importStore, openStore, type OpenStoreOptions } from '../src/storage';
+import { validateDefinition } from '../src/definitions/validate-definition';
+import { importStore, openStore, type DumpedEndpoint, type OpenStoreOptions } from '../src/storage';
 
 const USAGE =
   'usage: store-import --in FILE [--target-data-dir DIR | --target-mongodb-uri URI] ' +
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   const dump: unknown = JSON.parse(readFileSync(values.in, 'utf8'));
   const store = await openStore(target(values));
   try {
-    const result = await importStore(store, dump, { onExisting });
+    const result = await importStore(store, dump, { onExisting, checkEndpoint });
     process.stderr.write(
       `imported ${result.imported.length} endpoints` +
         (result.skipped.length > 0 ? `, skipped existing: ${result.skipped.join(', ')}` : '') +
@@ -62,3 +63,21 @@ main().catch((error: unknown) => {
   );
   process.exit(1);
 });
+
+/** What the admin API would accept: every definition valid, dates that parse. */
+function checkEndpoint({ state, versions }: DumpedEndpoint): void {
+  for (const version of versions) {
+    try {
+      validateDefinition(version.definition, state.name);
+    } catch (error) {
+      const details = (error as { errors?: { path: string; message: string }[] }).errors ?? [];
+      const first = details[0] ? `${details[0].path} ${details[0].message}` : String(error);
+      throw new Error(`version ${version.version} is not a valid definition: ${first}`);
+    }
+  }
+  for (const [field, value] of Object.entries(state)) {
+    if (/At$|^sunset$/.test(field) && value !== null && Number.isNaN(Date.parse(String(value)))) {
+      throw new Error(`${field} is not a date`);
+    }
+  }
+}

@@ -17,6 +17,8 @@ export interface CatalogEntry {
   state: EndpointState;
   /** The served version, for published and deprecated endpoints. */
   served?: CompiledEndpoint;
+  /** Why the served version could not be compiled (data written around the admin API). */
+  broken?: string;
 }
 
 export interface CatalogOptions {
@@ -102,11 +104,15 @@ export class EndpointCatalog {
 
   async #put(state: EndpointState): Promise<CatalogEntry> {
     const servable = state.status === 'published' || state.status === 'deprecated';
-    const served =
-      servable && state.publishedVersion !== null
-        ? ((await this.compiled(state.name, state.publishedVersion)) ?? undefined)
-        : undefined;
-    const entry = { state, served };
+    let entry: CatalogEntry = { state };
+    try {
+      if (servable && state.publishedVersion !== null) {
+        entry.served = (await this.compiled(state.name, state.publishedVersion)) ?? undefined;
+      }
+    } catch (error) {
+      // One unreadable endpoint must not keep the others (or the whole server) from serving.
+      entry = { state, broken: error instanceof Error ? error.message : String(error) };
+    }
     this.#entries.set(state.name, entry);
     return entry;
   }

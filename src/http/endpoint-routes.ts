@@ -151,6 +151,11 @@ export function resolveServed(catalog: EndpointCatalog, name: string): CatalogEn
   if (entry?.state.status === 'retired') {
     throw new AppError('endpoint_retired', `The endpoint "${name}" has been retired.`);
   }
+  if (entry?.broken) {
+    throw new AppError('internal_error', `The stored definition of "${name}" cannot be loaded.`, {
+      cause: new Error(entry.broken),
+    });
+  }
   if (!entry?.served) {
     throw new AppError('endpoint_not_found', `No published endpoint is named "${name}".`);
   }

@@ -126,9 +126,19 @@ async function readStream(stream: AsyncIterable<unknown>, ctx: ReadContext): Pro
     model: null,
   };
 
-  for await (const chunk of stream) accept(acc, chunk, ctx);
+  let chunks = 0;
+  for await (const chunk of stream) {
+    chunks += 1;
+    accept(acc, chunk, ctx);
+  }
 
   if (ctx.signal.aborted) throw new Error('The stream was cut short by an abort.');
+
+  // A 200 with no event at all is not a broken stream but some other answer (a plain JSON
+  // completion from a provider that ignores `stream`, an HTML page): the provider did answer.
+  if (chunks === 0) {
+    throw new UpstreamFailure('invalid_response', `${ctx.label} answered without an event stream.`);
+  }
 
   if (acc.finishReason === null) {
     const message = `${ctx.label} ended its stream before a finish_reason.`;

@@ -43,6 +43,11 @@ export interface ImportOptions {
    * checks every name first and writes nothing when one exists; `skip` imports the others.
    */
   onExisting?: 'skip' | 'fail';
+  /**
+   * Checks each endpoint before anything is written, e.g. that its definitions are what the
+   * admin API would accept; throwing refuses the whole dump. Default: none.
+   */
+  checkEndpoint?: (endpoint: DumpedEndpoint) => void;
 }
 
 export interface ImportResult {
@@ -93,6 +98,14 @@ export async function importStore(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const checked = parseDump(dump);
+  checked.endpoints.forEach((endpoint) => {
+    try {
+      options.checkEndpoint?.(endpoint);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new DumpFormatError(`endpoint '${endpoint.state.name}': ${reason}`, { cause: error });
+    }
+  });
   const onExisting = options.onExisting ?? 'fail';
   const existing = new Set((await store.listStates()).map((state) => state.name));
   const clashes = checked.endpoints.filter((e) => existing.has(e.state.name));
@@ -130,7 +143,11 @@ export function parseDump(value: unknown): StoreDump {
   }
 
   const formatVersion = dump.formatVersion as unknown;
-  if (typeof formatVersion !== 'number' || formatVersion > DUMP_FORMAT_VERSION) {
+  if (
+    !Number.isInteger(formatVersion) ||
+    (formatVersion as number) < 1 ||
+    (formatVersion as number) > DUMP_FORMAT_VERSION
+  ) {
     throw new DumpFormatError(
       `dump format version ${String(formatVersion)} is not readable by this build ` +
         `(reads up to ${DUMP_FORMAT_VERSION})`,
@@ -150,6 +167,12 @@ export function parseDump(value: unknown): StoreDump {
       throw new DumpFormatError(`endpoint #${index + 1} of the dump: ${reason}`, { cause: error });
     }
   });
+
+  const seen = new Set<string>();
+  for (const { state } of endpoints) {
+    if (seen.has(state.name)) throw new DumpFormatError(`the dump holds '${state.name}' twice`);
+    seen.add(state.name);
+  }
 
   return {
     format: DUMP_FORMAT,

@@ -19,6 +19,7 @@ export {
   parseDump,
   DumpFormatError,
   type StoreDump,
+  type DumpedEndpoint,
   type ImportOptions,
   type ImportResult,
 } from './backup';

@@ -135,7 +135,9 @@ describe('providers file: values that would start a half-configured gateway', ()
     const unset = write('unset.json', {
       providers: [{ name: 'x', baseURL: 'http://a/v1', apiKeyEnv: 'NOT_SET_ANYWHERE' }],
     });
-    expect(() => loadConfig({ PROVIDERS_FILE: unset })).toThrow(/NOT_SET_ANYWHERE, which is not set/);
+    expect(() => loadConfig({ PROVIDERS_FILE: unset })).toThrow(
+      /NOT_SET_ANYWHERE, which is not set/,
+    );
   });
 
   it("keeps the file's default URL when only OPENAI_API_KEY is set", () => {

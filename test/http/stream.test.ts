@@ -249,3 +249,46 @@ async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('streams from a provider that does not stream', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ circuit: { failureThreshold: 2, openMs: 60_000 } });
+    await server.request('POST', '/admin/endpoints', {
+      body: definition({
+        name: 'no-stream',
+        publish: true,
+        output: undefined,
+        retry: {
+          maxAttempts: 1,
+          initialDelayMs: 5,
+          maxDelayMs: 10,
+          attemptTimeoutMs: 2000,
+          deadlineMs: 4000,
+        },
+      }),
+    });
+  });
+  afterAll(() => server.stop());
+
+  it('counts a 200 without events as an invalid answer, which does not open the circuit', async () => {
+    server.provider.fallback = {
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      text: '<html>not a stream</html>',
+    };
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${server.url}/v1/no-stream/stream`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${server.adminToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ text: 'x' }),
+      }).then((r) => r.text());
+    }
+    const providers = await server.request('GET', '/admin/providers');
+    expect(providers.body.items[0].health.state).toBe('closed');
+  });
+});

@@ -184,8 +184,10 @@ describe('streamChat', () => {
     const error = await interrupted(stream().promise);
     expect(error.failure.kind).toBe('connection_error');
 
+    // No chunk at all is no stream: an answer of the wrong kind, retried but not held against
+    // the provider's circuit.
     server.script([sse('[DONE]')]);
-    expect(await upstreamFailure(stream().promise)).toMatchObject({ kind: 'connection_error' });
+    expect(await upstreamFailure(stream().promise)).toMatchObject({ kind: 'invalid_response' });
   });
 
   it('answers invalid_response for a chunk that is not JSON or not a chunk', async () => {

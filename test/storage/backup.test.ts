@@ -206,3 +206,39 @@ describe('store-export and store-import scripts', () => {
     await target.close();
   }, 60_000);
 });
+
+describe('importStore refuses bad dumps before writing', () => {
+  it('refuses a dump that names one endpoint twice, writing nothing', async () => {
+    const { SqliteStore } = await import('../../src/storage/sqlite-store');
+    const { importStore, exportStore } = await import('../../src/storage/backup');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'promptgate-dup-'));
+    const source = SqliteStore.open(path.join(dir, 'a.db'));
+    const target = SqliteStore.open(path.join(dir, 'b.db'));
+    try {
+      await source.createEndpoint(sampleDefinition('first'));
+      await source.createEndpoint(sampleDefinition('twice'));
+      const dump = await exportStore(source);
+      dump.endpoints.push(dump.endpoints[1]);
+      await expect(importStore(target, dump)).rejects.toThrow(/twice/);
+      expect(await target.listStates()).toEqual([]);
+
+      const bad = { ...dump, formatVersion: 0 };
+      await expect(importStore(target, bad)).rejects.toThrow(/format version/);
+
+      const refusing = () => {
+        throw new Error('not acceptable');
+      };
+      const clean = await exportStore(source);
+      await expect(importStore(target, clean, { checkEndpoint: refusing })).rejects.toThrow(
+        /not acceptable/,
+      );
+      expect(await target.listStates()).toEqual([]);
+    } finally {
+      await source.close();
+      await target.close();
+    }
+  });
+});
