@@ -8,11 +8,16 @@ import 'dotenv/config';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
-import { exportStore, openStore } from '../src/storage';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { exportStore, openStore, SQLITE_FILE_NAME } from '../src/storage';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { out: { type: 'string' } } });
   const config = loadConfig();
+  // Opening a SQLite store creates it: a mistyped DATA_DIR would export an empty store.
+  const file = path.join(config.dataDir, SQLITE_FILE_NAME);
+  if (!config.mongodbUri && !existsSync(file)) throw new Error(`no store at ${file}`);
   const store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
   try {
     const dump = await exportStore(store);

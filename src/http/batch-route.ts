@@ -6,7 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, isAppError } from '../errors/app-error';
 import { invokeEndpoint } from '../invocation/invoke-endpoint';
-import type { AttemptRecord } from '../providers/types';
+import type { AttemptRecord, TokenUsage } from '../providers/types';
 import { Bulkhead, mapConcurrent } from '../resilience/bulkhead';
 import type { CompiledEndpoint } from '../definitions/compile';
 import {
@@ -54,11 +54,20 @@ async function serveBatch(
   const attempts: AttemptRecord[] = [];
   req.facts.attemptRecords = attempts;
   const abort = abortOnDisconnect(req, res);
+  const batch: BatchContext = {
+    options,
+    endpoint,
+    attempts,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    signal: abort.signal,
+    requestId: req.id,
+  };
   try {
     const results = await mapConcurrent(inputs, options.batchConcurrency ?? 4, (input) =>
-      bulkhead.run(() => runItem(options, endpoint, input, attempts, abort.signal, req.id)),
+      bulkhead.run(() => runItem(batch, input)),
     );
     req.facts.batchSize = inputs.length;
+    req.facts.usage = batch.usage;
     res.setHeader('Promptgate-Attempts', String(attempts.length));
     res.status(200).json({ results });
   } finally {
@@ -81,14 +90,20 @@ function batchInputs(body: unknown): unknown[] {
   return inputs;
 }
 
-async function runItem(
-  options: BatchRoutesOptions,
-  endpoint: CompiledEndpoint,
-  input: unknown,
-  attempts: AttemptRecord[],
-  signal: AbortSignal,
-  requestId: string,
-) {
+/** What every item of one batch shares. */
+interface BatchContext {
+  options: BatchRoutesOptions;
+  endpoint: CompiledEndpoint;
+  /** Provider requests of all items, for `Promptgate-Attempts`. */
+  attempts: AttemptRecord[];
+  /** Tokens of all items, for metrics and the log line. */
+  usage: TokenUsage;
+  signal: AbortSignal;
+  requestId: string;
+}
+
+async function runItem(batch: BatchContext, input: unknown) {
+  const { options, endpoint, attempts, usage, signal, requestId } = batch;
   try {
     checkInput(endpoint, input);
     const result = await invokeEndpoint({
@@ -99,6 +114,8 @@ async function runItem(
       signal,
       attempts,
     });
+    usage.inputTokens += result.usage.inputTokens;
+    usage.outputTokens += result.usage.outputTokens;
     return { output: result.output, model: result.model };
   } catch (error) {
     if (isCallAborted(error)) throw error;
