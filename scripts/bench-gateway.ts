@@ -16,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startScriptedProvider } from '../test/support/scripted-provider';
+import { definition } from '../test/support/test-server';
 
 const ADMIN = 'bench-admin-token-0123456789';
 const ANSWER = { label: 'positive', score: 0.93 };
@@ -99,26 +100,7 @@ async function createEndpoint(port: number): Promise<void> {
   const response = await fetch(`http://127.0.0.1:${port}/admin/endpoints`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name: 'bench-sentiment',
-      publish: true,
-      input: {
-        type: 'object',
-        required: ['text'],
-        properties: { text: { type: 'string', minLength: 1, maxLength: 8000 } },
-        additionalProperties: false,
-      },
-      output: {
-        type: 'object',
-        required: ['label', 'score'],
-        properties: {
-          label: { enum: ['positive', 'negative', 'neutral'] },
-          score: { type: 'number', minimum: 0, maximum: 1 },
-        },
-      },
-      prompt: { system: 'You classify sentiment.', user: 'Message:\n{{text}}' },
-      model: { name: 'gpt-4o-mini', temperature: 0 },
-    }),
+    body: JSON.stringify(definition({ name: 'bench-sentiment', publish: true })),
   });
   if (response.status !== 201) throw new Error(`endpoint not created: ${response.status}`);
 }
