@@ -12,6 +12,7 @@ import { createApp } from './http/app';
 import { createLogger, type Logger } from './logging/logger';
 import { Metrics } from './metrics/metrics';
 import { ResponseCache } from './cache/response-cache';
+import { KeyChecker } from './keys/consumer-keys';
 import { ProviderRegistry } from './providers/registry';
 import { CircuitBreakers } from './resilience/circuit-breakers';
 import { openStore } from './storage';
@@ -65,6 +66,7 @@ export async function startServer(
     circuits,
     metrics,
     cache: new ResponseCache(),
+    keys: new KeyChecker(store),
     logger,
     adminToken: admin.token,
     bodyLimitBytes: config.bodyLimitBytes,

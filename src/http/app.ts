@@ -9,6 +9,7 @@ import type { EndpointCatalog } from '../definitions/catalog';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { ResponseCache } from '../cache/response-cache';
+import type { KeyChecker } from '../keys/consumer-keys';
 import type { ProviderRegistry } from '../providers/registry';
 import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { EndpointStore } from '../storage/store';
@@ -18,6 +19,7 @@ import { batchRoutes } from './batch-route';
 import { docsRouter } from './docs-route';
 import { endpointRoutes } from './endpoint-routes';
 import { jsonBody } from './json-body';
+import { keyRoutes } from './key-routes';
 import { opsRoutes } from './ops-routes';
 import { requestContext } from './request-id';
 import { notFound, problemHandler } from './problem';
@@ -32,6 +34,7 @@ export interface AppOptions {
   logger: Logger;
   metrics: Metrics;
   cache: ResponseCache;
+  keys: KeyChecker;
   adminToken: string;
   /** Request body limit in bytes. */
   bodyLimitBytes: number;
@@ -55,7 +58,7 @@ export function createApp(options: AppOptions): Express {
 
   app.use(opsRoutes(options));
   app.use(docsRouter({ specUrl: '/openapi.json' }));
-  app.use('/admin', requireAdmin(options.adminToken), adminRoutes(options));
+  app.use('/admin', requireAdmin(options.adminToken), adminRoutes(options), keyRoutes(options));
   app.get('/metrics', requireAdmin(options.adminToken), async (_req, res) => {
     const { contentType, body } = await options.metrics.render();
     res.type(contentType).send(body);

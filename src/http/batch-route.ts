@@ -45,7 +45,7 @@ async function serveBatch(
   req: Request,
   res: Response,
 ) {
-  const endpoint = admitCall(options, req, res);
+  const endpoint = await admitCall(options, req, res);
   req.facts.cache = 'off';
   res.setHeader('Promptgate-Cache', 'off');
 

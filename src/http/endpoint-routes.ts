@@ -9,6 +9,7 @@ import type { CompiledEndpoint } from '../definitions/compile';
 import { AppError } from '../errors/app-error';
 import { invokeEndpoint, type InvocationResult } from '../invocation/invoke-endpoint';
 import { ResponseCache, type CacheResult } from '../cache/response-cache';
+import type { KeyChecker } from '../keys/consumer-keys';
 import type { ProviderRegistry } from '../providers/registry';
 import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import type { AttemptRecord } from '../providers/types';
@@ -20,6 +21,7 @@ export interface EndpointRoutesOptions {
   registry: ProviderRegistry;
   circuits: CircuitBreakers;
   cache: ResponseCache;
+  keys: KeyChecker;
   adminToken: string;
 }
 
@@ -40,23 +42,23 @@ export function endpointRoutes(options: EndpointRoutesOptions): Router {
  * The first steps of every generated route (plain, batch, stream): find the served version
  * (404, 410), set the version and deprecation headers, check the credential (401).
  */
-export function admitCall(
+export async function admitCall(
   options: EndpointRoutesOptions,
   req: Request,
   res: Response,
-): CompiledEndpoint {
+): Promise<CompiledEndpoint> {
   const entry = resolveServed(options.catalog, String(req.params.name));
   const endpoint = entry.served!;
   req.facts.endpoint = endpoint.name;
   req.facts.version = endpoint.version;
   res.setHeader('Promptgate-Version', String(endpoint.version));
   setDeprecationHeaders(res, entry);
-  authorize(options, req, endpoint);
+  await authorize(options, req, endpoint);
   return endpoint;
 }
 
 async function serveEndpoint(options: EndpointRoutesOptions, req: Request, res: Response) {
-  const endpoint = admitCall(options, req, res);
+  const endpoint = await admitCall(options, req, res);
 
   const input = checkInput(endpoint, req.body);
 
@@ -162,20 +164,19 @@ export function resolveServed(catalog: EndpointCatalog, name: string): CatalogEn
   return entry;
 }
 
-export function authorize(
+/** Public endpoints take anyone; others the admin token or a consumer key allowed to call. */
+export async function authorize(
   options: EndpointRoutesOptions,
   req: Request,
   endpoint: CompiledEndpoint,
-) {
+): Promise<void> {
   if (endpoint.definition.auth === 'public') return;
   const credential = credentialOf(req);
   if (!credential) {
     throw new AppError('unauthorized', 'This endpoint needs a key: send it as a bearer token.');
   }
-  // TODO: consumer keys (POST /admin/keys) are a later issue; until then the admin token calls.
-  if (!sameSecret(credential, options.adminToken)) {
-    throw new AppError('unauthorized', 'The credential is unknown, revoked or expired.');
-  }
+  if (sameSecret(credential, options.adminToken)) return;
+  req.facts.keyId = await options.keys.check(credential, endpoint.name);
 }
 
 export function checkInput(endpoint: CompiledEndpoint, body: unknown): unknown {

@@ -42,7 +42,7 @@ export function streamRoutes(options: EndpointRoutesOptions): Router {
 }
 
 async function serveStream(options: EndpointRoutesOptions, req: Request, res: Response) {
-  const endpoint = admitCall(options, req, res);
+  const endpoint = await admitCall(options, req, res);
   req.facts.stream = true;
   // Streams are never cached: a cached answer has no deltas to replay.
   req.facts.cache = 'off';

@@ -46,7 +46,7 @@ const CODE_DETAILS: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: 'The body is not `application/json`.',
   input_invalid: 'The input fails the schema; `errors` lists every failure.',
   request_invalid: 'The request envelope (such as a batch body) is not valid.',
-  rate_limited: "The provider's rate limit, after retries.",
+  rate_limited: "The key's rate limit, or the provider's after retries.",
   upstream_error: 'The provider failed or answered something that is not a completion.',
   output_invalid: "The model's output failed the output schema after repair attempts.",
   upstream_unavailable: 'No provider is available within the deadline.',

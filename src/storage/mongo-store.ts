@@ -13,6 +13,7 @@
  * Not covered by automated tests here (no server is available in CI); the shared conformance
  * suite runs against it when MONGODB_URI is set.
  */
+import { MongoKeys } from './mongo-keys';
 import { MongoClient, type Collection, type Db } from 'mongodb';
 
 import type { EndpointDefinition, EndpointState, EndpointVersion } from '../definitions/types';
@@ -28,6 +29,7 @@ import { DEFINITION_FORMAT } from './definition-migrations';
 import {
   StoreConflictError,
   StoreCorruptionError,
+  type ConsumerKey,
   type EndpointStore,
   type StatusChange,
 } from './store';
@@ -84,6 +86,7 @@ export class MongoStore implements EndpointStore {
   private readonly endpoints: Collection<EndpointDoc>;
   private readonly versions: Collection<VersionDoc>;
   private readonly meta: Collection<MetaDoc>;
+  private readonly keys: MongoKeys;
 
   private constructor(
     private readonly client: MongoClient,
@@ -92,6 +95,7 @@ export class MongoStore implements EndpointStore {
     this.endpoints = db.collection<EndpointDoc>('endpoints');
     this.versions = db.collection<VersionDoc>('endpoint_versions');
     this.meta = db.collection<MetaDoc>('meta');
+    this.keys = new MongoKeys(db);
   }
 
   /**
@@ -299,6 +303,22 @@ export class MongoStore implements EndpointStore {
     return this.mustGetState(name);
   }
 
+  createKey(key: ConsumerKey): Promise<void> {
+    return this.keys.create(key);
+  }
+
+  listKeys(): Promise<ConsumerKey[]> {
+    return this.keys.list();
+  }
+
+  findKeyByHash(hash: string): Promise<ConsumerKey | null> {
+    return this.keys.findByHash(hash);
+  }
+
+  revokeKey(id: string): Promise<boolean> {
+    return this.keys.revoke(id, nowIso());
+  }
+
   async changeMarker(): Promise<number> {
     const doc = await this.meta.findOne({ _id: 'changes' });
     return doc?.counter ?? 0;
@@ -320,6 +340,7 @@ export class MongoStore implements EndpointStore {
   private async prepare(): Promise<void> {
     await this.endpoints.createIndex({ name: 1 }, { unique: true });
     await this.versions.createIndex({ name: 1, version: 1 }, { unique: true });
+    await this.keys.prepare();
 
     const stored = (await this.readOrInitSchema())?.version;
     if (typeof stored !== 'number' || !Number.isSafeInteger(stored)) {

@@ -62,6 +62,25 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     },
   },
+  {
+    version: 3,
+    description: 'consumer_keys: hashed consumer keys',
+    up(db) {
+      db.exec(`
+        CREATE TABLE consumer_keys (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          prefix TEXT NOT NULL,
+          hash TEXT NOT NULL UNIQUE,
+          endpoints TEXT,
+          requests_per_minute INTEGER,
+          expires_at TEXT,
+          created_at TEXT NOT NULL,
+          revoked_at TEXT
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The format this build writes. */

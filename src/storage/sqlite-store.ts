@@ -8,6 +8,7 @@
  * better-sqlite3 is synchronous; the methods return promises to fit EndpointStore, and a thrown
  * error becomes a rejection.
  */
+import { SqliteKeys } from './sqlite-keys';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
@@ -24,7 +25,12 @@ import {
 } from './codec';
 import { DEFINITION_FORMAT } from './definition-migrations';
 import { migrate } from './sqlite-schema';
-import { StoreConflictError, type EndpointStore, type StatusChange } from './store';
+import {
+  StoreConflictError,
+  type ConsumerKey,
+  type EndpointStore,
+  type StatusChange,
+} from './store';
 
 /** How long a write waits for another process's lock before failing with SQLITE_BUSY, in ms. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -91,9 +97,11 @@ export class SqliteStore implements EndpointStore {
   private readonly db: Database.Database;
   private readonly statements;
   private readonly writes;
+  private readonly keys: SqliteKeys;
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.keys = new SqliteKeys(db);
     this.statements = {
       selectState: db.prepare<[string], EndpointRow>('SELECT * FROM endpoints WHERE name = ?'),
       listStates: db.prepare<[], EndpointRow>('SELECT * FROM endpoints ORDER BY name'),
@@ -221,6 +229,22 @@ export class SqliteStore implements EndpointStore {
       checkImport(state, versions);
       return this.writes.importEndpoint.immediate(state, versions);
     });
+  }
+
+  createKey(key: ConsumerKey): Promise<void> {
+    return later(() => this.keys.create(key));
+  }
+
+  listKeys(): Promise<ConsumerKey[]> {
+    return later(() => this.keys.list());
+  }
+
+  findKeyByHash(hash: string): Promise<ConsumerKey | null> {
+    return later(() => this.keys.findByHash(hash));
+  }
+
+  revokeKey(id: string): Promise<boolean> {
+    return later(() => this.keys.revoke(id, nowIso()));
   }
 
   changeMarker(): Promise<number> {

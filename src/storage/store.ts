@@ -49,7 +49,32 @@ export interface StatusChange {
   deprecatedAt?: string | null;
 }
 
+/** A consumer key as stored: its secret only as a SHA-256 hash. */
+export interface ConsumerKey {
+  id: string;
+  name: string;
+  /** The first characters of the secret, to recognise it in lists. */
+  prefix: string;
+  /** Hex SHA-256 of the secret. */
+  hash: string;
+  /** Endpoint names the key may call; null for all. */
+  endpoints: string[] | null;
+  /** Calls per minute; null for no limit. */
+  requestsPerMinute: number | null;
+  expiresAt: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
 export interface EndpointStore {
+  /** Stores a new key. Throws StoreConflictError when its id or hash exists. */
+  createKey(key: ConsumerKey): Promise<void>;
+  /** Every key, revoked ones included, oldest first. */
+  listKeys(): Promise<ConsumerKey[]>;
+  findKeyByHash(hash: string): Promise<ConsumerKey | null>;
+  /** Marks a key revoked; false when no key has that id. Revoking twice keeps the first time. */
+  revokeKey(id: string): Promise<boolean>;
+
   /**
    * Creates the endpoint with version 1, as a draft or, with `publish`, published. Throws
    * StoreConflictError when the name exists in any status, `retired` included. Throws RangeError

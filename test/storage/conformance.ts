@@ -8,7 +8,12 @@ import type {
   EndpointState,
   EndpointVersion,
 } from '../../src/definitions/types';
-import { isStoreConflict, StoreConflictError, type EndpointStore } from '../../src/storage/store';
+import {
+  isStoreConflict,
+  StoreConflictError,
+  type ConsumerKey,
+  type EndpointStore,
+} from '../../src/storage/store';
 
 export interface ConformanceOptions {
   /**
@@ -108,6 +113,57 @@ export function runStoreConformance(
     });
 
     if (cleanup) afterAll(cleanup);
+
+    describe('consumer keys', () => {
+      const key = (id: string, hash: string): ConsumerKey => ({
+        id,
+        name: `key ${id}`,
+        prefix: 'pg_abcd',
+        hash,
+        endpoints: ['sentiment', 'ünïcode-ok'],
+        requestsPerMinute: 60,
+        expiresAt: '2031-01-01T00:00:00.000Z',
+        createdAt: `2026-01-01T00:00:0${id.length % 10}.000Z`,
+        revokedAt: null,
+      });
+
+      it('stores a key and finds it by hash, every field intact', async () => {
+        await store.createKey(key('k1', 'a'.repeat(64)));
+        expect(await store.findKeyByHash('a'.repeat(64))).toEqual(key('k1', 'a'.repeat(64)));
+        expect(await store.findKeyByHash('b'.repeat(64))).toBeNull();
+      });
+
+      it('keeps an unrestricted key unrestricted', async () => {
+        const open = { ...key('k2', 'c'.repeat(64)), endpoints: null, requestsPerMinute: null };
+        await store.createKey({ ...open, expiresAt: null });
+        expect(await store.findKeyByHash('c'.repeat(64))).toMatchObject({
+          endpoints: null,
+          requestsPerMinute: null,
+          expiresAt: null,
+        });
+      });
+
+      it('refuses a second key with the same id or hash', async () => {
+        await store.createKey(key('k3', 'd'.repeat(64)));
+        await expect(store.createKey(key('k3', 'e'.repeat(64)))).rejects.toBeInstanceOf(
+          StoreConflictError,
+        );
+        await expect(store.createKey(key('k4', 'd'.repeat(64)))).rejects.toBeInstanceOf(
+          StoreConflictError,
+        );
+      });
+
+      it('lists keys and revokes one once', async () => {
+        await store.createKey(key('k5', 'f'.repeat(64)));
+        expect((await store.listKeys()).map((k) => k.id)).toContain('k5');
+        expect(await store.revokeKey('k5')).toBe(true);
+        const revoked = await store.findKeyByHash('f'.repeat(64));
+        expect(revoked?.revokedAt).toEqual(expect.any(String));
+        await store.revokeKey('k5');
+        expect((await store.findKeyByHash('f'.repeat(64)))?.revokedAt).toBe(revoked?.revokedAt);
+        expect(await store.revokeKey('nope')).toBe(false);
+      });
+    });
 
     describe('createEndpoint', () => {
       it('creates a draft with version 1', async () => {
