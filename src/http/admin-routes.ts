@@ -8,6 +8,7 @@ import type { EndpointState, EndpointVersion } from '../definitions/types';
 import { validateDefinition } from '../definitions/validate-definition';
 import { AppError } from '../errors/app-error';
 import { buildEndpointDocument } from '../openapi/document';
+import { isRfc3339 } from '../validation/dates';
 import type { ProviderRegistry } from '../providers/registry';
 import type { CircuitBreakers } from '../resilience/circuit-breakers';
 import { isStoreConflict, type EndpointStore, type StatusChange } from '../storage/store';
@@ -216,25 +217,14 @@ function requestedVersion(body: unknown, latest: number): number {
   return version as number;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
-
 function requestedSunset(body: unknown): string {
   const sunset = objectBody(body).sunset;
-  if (typeof sunset !== 'string' || !RFC3339.test(sunset) || !isRealDate(sunset)) {
+  if (typeof sunset !== 'string' || !isRfc3339(sunset, { dateAllowed: true })) {
     throw new AppError('request_invalid', 'Give the sunset as an RFC 3339 date or date-time.', {
       errors: [{ path: '/sunset', message: 'must be an RFC 3339 full-date or date-time' }],
     });
   }
   return sunset;
-}
-
-/** A calendar date that exists (no 30 February) from year 1970 on. */
-function isRealDate(text: string): boolean {
-  const time = Date.parse(text);
-  if (Number.isNaN(time) || time < 0) return false;
-  return new Date(Date.UTC(+text.slice(0, 4), +text.slice(5, 7) - 1, +text.slice(8, 10)))
-    .toISOString()
-    .startsWith(text.slice(0, 10));
 }
 
 /** `If-Match: "3"` makes a PUT conditional on version 3 being the latest. */

@@ -45,7 +45,10 @@ async function serveBatch(
   req: Request,
   res: Response,
 ) {
-  const endpoint = await admitCall(options, req, res);
+  // Each input is one model call, and counts as one against a key's limit.
+  const size = (req.body as { inputs?: unknown } | undefined)?.inputs;
+  const cost = Array.isArray(size) ? Math.min(Math.max(size.length, 1), MAX_BATCH_INPUTS) : 1;
+  const endpoint = await admitCall(options, req, res, cost);
   req.facts.cache = 'off';
   res.setHeader('Promptgate-Cache', 'off');
 

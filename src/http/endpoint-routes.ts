@@ -46,6 +46,7 @@ export async function admitCall(
   options: EndpointRoutesOptions,
   req: Request,
   res: Response,
+  cost = 1,
 ): Promise<CompiledEndpoint> {
   const entry = resolveServed(options.catalog, String(req.params.name));
   const endpoint = entry.served!;
@@ -53,7 +54,7 @@ export async function admitCall(
   req.facts.version = endpoint.version;
   res.setHeader('Promptgate-Version', String(endpoint.version));
   setDeprecationHeaders(res, entry);
-  await authorize(options, req, endpoint);
+  await authorize(options, req, endpoint, cost);
   return endpoint;
 }
 
@@ -169,6 +170,7 @@ export async function authorize(
   options: EndpointRoutesOptions,
   req: Request,
   endpoint: CompiledEndpoint,
+  cost = 1,
 ): Promise<void> {
   if (endpoint.definition.auth === 'public') return;
   const credential = credentialOf(req);
@@ -176,7 +178,7 @@ export async function authorize(
     throw new AppError('unauthorized', 'This endpoint needs a key: send it as a bearer token.');
   }
   if (sameSecret(credential, options.adminToken)) return;
-  req.facts.keyId = await options.keys.check(credential, endpoint.name);
+  req.facts.keyId = await options.keys.check(credential, endpoint.name, cost);
 }
 
 export function checkInput(endpoint: CompiledEndpoint, body: unknown): unknown {

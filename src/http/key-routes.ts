@@ -9,6 +9,7 @@ import { NAME_PATTERN } from '../definitions/definition-schema';
 import { AppError } from '../errors/app-error';
 import { makeKey, type KeyChecker, type NewKeyRequest } from '../keys/consumer-keys';
 import type { ConsumerKey, EndpointStore } from '../storage/store';
+import { isRfc3339 } from '../validation/dates';
 import { toFieldErrors } from '../validation/schema-errors';
 
 export interface KeyRoutesOptions {
@@ -73,9 +74,9 @@ function newKeyRequest(body: unknown): NewKeyRequest {
     });
   }
   const request = body as NewKeyRequest;
-  if (request.expiresAt !== undefined && Number.isNaN(Date.parse(request.expiresAt))) {
+  if (request.expiresAt !== undefined && !isRfc3339(request.expiresAt)) {
     throw new AppError('request_invalid', 'expiresAt must be an RFC 3339 date-time.', {
-      errors: [{ path: '/expiresAt', message: 'must be an RFC 3339 date-time' }],
+      errors: [{ path: '/expiresAt', message: 'must be an RFC 3339 date-time with an offset' }],
     });
   }
   return request;

@@ -22,6 +22,8 @@ export function problemBody(error: AppError, requestId: string): Record<string, 
 
 export function sendProblem(req: Request, res: Response, error: AppError): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  // RFC 9110 11.6.1: a 401 names the scheme that would work.
+  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="promptgate"');
   res
     .status(error.status)
     .type('application/problem+json')

@@ -70,9 +70,10 @@ export class KeyChecker {
 
   /**
    * Throws 401 for an unknown, revoked or expired key, 403 for an endpoint it may not call and
-   * 429 (with `Retry-After`) over its limit; returns the key's id.
+   * 429 (with `Retry-After`) over its limit; returns the key's id. A batch costs one call per
+   * input.
    */
-  async check(secret: string, endpoint: string): Promise<string> {
+  async check(secret: string, endpoint: string, cost = 1): Promise<string> {
     const key = await this.#lookup(hashSecret(secret));
     const expired =
       key?.expiresAt !== null && key !== null && Date.parse(key.expiresAt) <= this.#now();
@@ -83,7 +84,7 @@ export class KeyChecker {
       throw new AppError('forbidden', `This key may not call "${endpoint}".`);
     }
     if (key.requestsPerMinute !== null) {
-      const waitMs = this.#limiter.take(key.id, key.requestsPerMinute);
+      const waitMs = this.#limiter.take(key.id, key.requestsPerMinute, cost);
       if (waitMs > 0) {
         throw new AppError(
           'rate_limited',

@@ -20,8 +20,8 @@ export class FixedWindowLimiter {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Counts one call for `id`; returns 0 when allowed, else the ms until the window resets. */
-  take(id: string, limit: number): number {
+  /** Counts `cost` calls for `id`; returns 0 when allowed, else the ms until the window resets. */
+  take(id: string, limit: number, cost = 1): number {
     const now = this.#now();
     const start = now - (now % this.#windowMs);
     let window = this.#windows.get(id);
@@ -30,8 +30,8 @@ export class FixedWindowLimiter {
       this.#windows.set(id, window);
       if (this.#windows.size > 100_000) this.#dropOld(start);
     }
-    if (window.count >= limit) return start + this.#windowMs - now;
-    window.count += 1;
+    if (window.count + cost > limit) return start + this.#windowMs - now;
+    window.count += cost;
     return 0;
   }
 

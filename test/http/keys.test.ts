@@ -60,7 +60,9 @@ describe('consumer keys', () => {
   });
 
   it('answers 401 for unknown, revoked and expired keys', async () => {
-    expect((await callWith('pgk_not-a-real-key')).status).toBe(401);
+    const unknown = await callWith('pgk_not-a-real-key');
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get('www-authenticate')).toMatch(/^Bearer/);
 
     const { id, key } = await newKey({ name: 'short-lived' });
     expect((await server.request('DELETE', `/admin/keys/${id}`)).status).toBe(204);
@@ -83,6 +85,18 @@ describe('consumer keys', () => {
     expect(server.provider.requests).toHaveLength(2);
   });
 
+  it('counts each input of a batch against the limit', async () => {
+    const { key } = await newKey({ name: 'batcher', rateLimit: { requestsPerMinute: 3 } });
+    const batch = (n: number) =>
+      server.request('POST', '/v1/allowed/batch', {
+        body: { inputs: Array.from({ length: n }, () => ({ text: 'x' })) },
+        token: key,
+      });
+    expect((await batch(2)).status).toBe(200);
+    expect((await batch(2)).status).toBe(429);
+    expect((await batch(1)).status).toBe(200);
+  });
+
   it('refuses bad key requests naming the field, and unknown ids', async () => {
     const bad = await server.request('POST', '/admin/keys', {
       body: { name: '', endpoints: ['Not A Name'], rateLimit: { requestsPerMinute: 0 } },
@@ -93,6 +107,11 @@ describe('consumer keys', () => {
       expect.arrayContaining(['/name', '/endpoints/0', '/rateLimit/requestsPerMinute']),
     );
     expect((await server.request('DELETE', '/admin/keys/nope')).status).toBe(404);
+    for (const expiresAt of ['2030-02-30T00:00:00Z', '2030-01-01T00:00:00', 'soon']) {
+      const res = await server.request('POST', '/admin/keys', { body: { name: 'x', expiresAt } });
+      expect(res.status).toBe(422);
+      expect(res.body.errors[0].path).toBe('/expiresAt');
+    }
   });
 
   it('does not let a consumer key reach the admin API', async () => {
