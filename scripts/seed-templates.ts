@@ -4,28 +4,18 @@
  *
  *   npm run seed [-- --dir ./my-templates]
  */
-import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config';
 import { TEMPLATES_DIR } from '../src/config/paths';
 import { seedTemplates } from '../src/definitions/seed';
-import { openStore } from '../src/storage';
+import { configuredStore, runScript, withStore } from './cli';
 
-async function main(): Promise<void> {
+runScript('seed', async () => {
   const { values } = parseArgs({ options: { dir: { type: 'string' } } });
-  const config = loadConfig();
-  const store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
-  try {
-    const result = await seedTemplates(store, values.dir ?? TEMPLATES_DIR);
-    process.stdout.write(
-      `created: ${result.created.join(', ') || 'none'}\nalready there: ${result.skipped.join(', ') || 'none'}\n`,
-    );
-  } finally {
-    await store.close();
-  }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  const result = await withStore(configuredStore(), (store) =>
+    seedTemplates(store, values.dir ?? TEMPLATES_DIR),
+  );
+  const list = (names: string[]) => names.join(', ') || 'none';
+  process.stdout.write(
+    `created: ${list(result.created)}\nalready there: ${list(result.skipped)}\n`,
+  );
 });

@@ -8,18 +8,17 @@
  *   npm run store:import -- --in backup.json --target-data-dir ./data-copy
  *   npm run store:import -- --in backup.json --target-mongodb-uri mongodb://host:27017/promptgate
  */
-import 'dotenv/config';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config';
 import { validateDefinition } from '../src/definitions/validate-definition';
-import { importStore, openStore, type DumpedEndpoint, type OpenStoreOptions } from '../src/storage';
+import { importStore, type DumpedEndpoint, type OpenStoreOptions } from '../src/storage';
+import { configuredStore, runScript, withStore } from './cli';
 
 const USAGE =
   'usage: store-import --in FILE [--target-data-dir DIR | --target-mongodb-uri URI] ' +
   '[--on-existing fail|skip]';
 
-async function main(): Promise<void> {
+runScript('store import', async () => {
   const { values } = parseArgs({
     options: {
       in: { type: 'string' },
@@ -33,18 +32,15 @@ async function main(): Promise<void> {
   if (values['target-data-dir'] && values['target-mongodb-uri']) throw new Error(USAGE);
 
   const dump: unknown = JSON.parse(readFileSync(values.in, 'utf8'));
-  const store = await openStore(target(values));
-  try {
-    const result = await importStore(store, dump, { onExisting, checkEndpoint });
-    process.stderr.write(
-      `imported ${result.imported.length} endpoints` +
-        (result.skipped.length > 0 ? `, skipped existing: ${result.skipped.join(', ')}` : '') +
-        '\n',
-    );
-  } finally {
-    await store.close();
-  }
-}
+  const result = await withStore(target(values), (store) =>
+    importStore(store, dump, { onExisting, checkEndpoint }),
+  );
+  process.stderr.write(
+    `imported ${result.imported.length} endpoints` +
+      (result.skipped.length > 0 ? `, skipped existing: ${result.skipped.join(', ')}` : '') +
+      '\n',
+  );
+});
 
 /** The command-line target, else the configured store. */
 function target(values: Record<string, string | boolean | undefined>): OpenStoreOptions {
@@ -53,16 +49,8 @@ function target(values: Record<string, string | boolean | undefined>): OpenStore
   if (typeof dataDir === 'string') return { dataDir };
   if (typeof mongodbUri === 'string') return { dataDir: '', mongodbUri };
 
-  const config = loadConfig();
-  return { dataDir: config.dataDir, mongodbUri: config.mongodbUri };
+  return configuredStore();
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `store import failed: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-});
 
 /** What the admin API would accept: every definition valid, dates that parse. */
 function checkEndpoint({ state, versions }: DumpedEndpoint): void {
